@@ -24,6 +24,10 @@ void stub_reset(void) {
   free(stub_logs);
   stub_logs = NULL;
   stub_logs_num = 0;
+  stub_config_cb = NULL;
+  stub_init_cb = NULL;
+  stub_shutdown_cb = NULL;
+  stub_read_cb = NULL;
 }
 
 const stub_value_t *stub_find(const char *plugin_instance, const char *type,
