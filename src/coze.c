@@ -117,9 +117,8 @@ static int coze_add_batches(coze_state_t *st) {
 
   for (size_t first = 0; first < ds->documents_num; first += size) {
     coze_batch_t *b = &coze_batches[coze_batches_num];
-    size_t count = ds->documents_num - first < size
-                       ? ds->documents_num - first
-                       : size;
+    size_t count =
+        ds->documents_num - first < size ? ds->documents_num - first : size;
     coze_transfer_t *t;
 
     b->state = st;
@@ -172,8 +171,8 @@ static void coze_log_start(const coze_state_t *st) {
     snprintf(timeout, sizeof(timeout), "%ld ms", ds->timeout_ms);
   INFO("coze plugin: dataset \"%s\" (%s): polling %zu documents in %u "
        "request(s) to %s every interval, timeout %s",
-       ds->instance, ds->id_text, ds->documents_num, st->requests,
-       ds->base_url, timeout);
+       ds->instance, ds->id_text, ds->documents_num, st->requests, ds->base_url,
+       timeout);
 }
 
 static int coze_init(void) {
@@ -214,8 +213,7 @@ fail:
 
 /* Copies at most 80 bytes of a body that is not a Coze answer, for the
  * log, with anything unprintable replaced. */
-static void coze_snippet(char *out, size_t size, const char *body,
-                         size_t len) {
+static void coze_snippet(char *out, size_t size, const char *body, size_t len) {
   size_t n = 0;
 
   for (size_t i = 0; i < len && i < 80 && n + 1 < size; i++, n++)
@@ -227,8 +225,8 @@ static void coze_snippet(char *out, size_t size, const char *body,
 
 /* Describes why a completed transfer does not count, in out; returns 0 when
  * it counts. Fills coze_answer when the body parsed. */
-static int coze_judge(coze_transfer_t *t, char *out, size_t size,
-                      char *logid, size_t logid_size) {
+static int coze_judge(coze_transfer_t *t, char *out, size_t size, char *logid,
+                      size_t logid_size) {
   char perr[256];
   bool ok_status = t->http_status >= 200 && t->http_status < 300;
   int parsed;
@@ -257,8 +255,7 @@ static int coze_judge(coze_transfer_t *t, char *out, size_t size,
     coze_snippet(snippet, sizeof(snippet), t->response, t->response_len);
     snprintf(out, size, "HTTP %ld, body: \"%s\"", t->http_status, snippet);
   } else if (parsed != 0) {
-    snprintf(out, size, "HTTP %ld, unusable answer: %s", t->http_status,
-             perr);
+    snprintf(out, size, "HTTP %ld, unusable answer: %s", t->http_status, perr);
   } else if (coze_answer.code != 0) {
     snprintf(out, size, "code %" PRId64 ": %s", coze_answer.code,
              coze_answer.msg);
@@ -375,8 +372,8 @@ static int coze_read(user_data_t *ud) {
     coze_states[i].failed = 0;
     coze_states[i].missing_logged = 0;
   }
-  coze_http_run(coze_http, interval_ms > 0 ? interval_ms : 10000,
-                coze_on_done, NULL);
+  coze_http_run(coze_http, interval_ms > 0 ? interval_ms : 10000, coze_on_done,
+                NULL);
   for (size_t i = 0; i < coze_cfg.datasets_num; i++)
     coze_finish_dataset(&coze_states[i]);
 

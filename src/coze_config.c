@@ -30,14 +30,13 @@ typedef struct parser {
   int max_connections;
   coze_dataset_t *datasets; /* the datasets of this block */
   size_t datasets_num;
-  coze_dataset_t *ds;   /* the dataset being read, inside <Dataset> */
+  coze_dataset_t *ds; /* the dataset being read, inside <Dataset> */
   settings_t ds_settings;
 } parser_t;
 
 enum { SCOPE_TOP = 1, SCOPE_DATASET = 2 };
 
-typedef int (*option_fn)(parser_t *p, const oconfig_item_t *ci,
-                         settings_t *s);
+typedef int (*option_fn)(parser_t *p, const oconfig_item_t *ci, settings_t *s);
 
 typedef struct option {
   const char *name;
@@ -55,8 +54,8 @@ fail(parser_t *p, const oconfig_item_t *ci, const char *fmt, ...) {
   va_end(ap);
 
   if (ci != NULL)
-    snprintf(p->err, p->err_size, "option \"%s\" in %s: %s", ci->key,
-             p->scope, reason);
+    snprintf(p->err, p->err_size, "option \"%s\" in %s: %s", ci->key, p->scope,
+             reason);
   else
     snprintf(p->err, p->err_size, "%s: %s", p->scope, reason);
   return -1;
@@ -157,8 +156,7 @@ static int token_is_clean(const char *token) {
   return token[0] != '\0';
 }
 
-static int opt_base_url(parser_t *p, const oconfig_item_t *ci,
-                        settings_t *s) {
+static int opt_base_url(parser_t *p, const oconfig_item_t *ci, settings_t *s) {
   const char *url = NULL;
   const char *host;
   size_t len;
@@ -174,8 +172,7 @@ static int opt_base_url(parser_t *p, const oconfig_item_t *ci,
   if (host[0] == '\0' || host[0] == '/')
     return fail(p, ci, "\"%s\" has no host", url);
   if (strpbrk(url, " \t\r\n?#") != NULL)
-    return fail(p, ci, "\"%s\" holds white space, a query or a fragment",
-                url);
+    return fail(p, ci, "\"%s\" holds white space, a query or a fragment", url);
   if (set_string(p, ci, &s->base_url, url) != 0)
     return -1;
 
@@ -242,8 +239,7 @@ static int opt_max_connections(parser_t *p, const oconfig_item_t *ci,
   return 0;
 }
 
-static int opt_instance(parser_t *p, const oconfig_item_t *ci,
-                        settings_t *s) {
+static int opt_instance(parser_t *p, const oconfig_item_t *ci, settings_t *s) {
   const char *name = NULL;
 
   (void)s;
@@ -254,8 +250,7 @@ static int opt_instance(parser_t *p, const oconfig_item_t *ci,
   return set_string(p, ci, &p->ds->instance, name);
 }
 
-static int opt_document(parser_t *p, const oconfig_item_t *ci,
-                        settings_t *s) {
+static int opt_document(parser_t *p, const oconfig_item_t *ci, settings_t *s) {
   coze_dataset_t *ds = p->ds;
   coze_document_t *doc;
   const char *id = NULL;
@@ -266,15 +261,15 @@ static int opt_document(parser_t *p, const oconfig_item_t *ci,
   if (want_values(p, ci, 1, 2) != 0)
     return -1;
   if (ci->values[0].type == OCONFIG_TYPE_NUMBER)
-    return fail(p, ci, "the document ID must be quoted: as a number it "
-                       "would lose digits");
+    return fail(p, ci,
+                "the document ID must be quoted: as a number it "
+                "would lose digits");
   if (get_string(p, ci, 0, &id) != 0)
     return -1;
   if (parse_id(id, &value) != 0)
     return fail(p, ci, "\"%s\" is not a decimal document ID", id);
   if (ci->values_num == 2) {
-    if (get_string(p, ci, 1, &alias) != 0 ||
-        check_instance(p, ci, alias) != 0)
+    if (get_string(p, ci, 1, &alias) != 0 || check_instance(p, ci, alias) != 0)
       return -1;
   }
 
@@ -308,8 +303,8 @@ static const option_t options[] = {
 };
 
 /* Runs the handler of each child of ci that belongs to scope. */
-static int parse_children(parser_t *p, const oconfig_item_t *ci,
-                          unsigned scope, settings_t *s) {
+static int parse_children(parser_t *p, const oconfig_item_t *ci, unsigned scope,
+                          settings_t *s) {
   for (int i = 0; i < ci->children_num; i++) {
     const oconfig_item_t *child = &ci->children[i];
     const option_t *opt = NULL;
@@ -399,8 +394,7 @@ static int check_documents(parser_t *p, const coze_dataset_t *ds) {
     if (ids[i - 1] == ids[i])
       status = fail(p, NULL, "document %" PRIu64 " is listed twice", ids[i]);
   if (status == 0 && find_duplicate_name(names, n, &dup) >= 0)
-    status = fail(p, NULL,
-                  "two documents have the instance name \"%s\"", dup);
+    status = fail(p, NULL, "two documents have the instance name \"%s\"", dup);
 
 out:
   free(ids);
@@ -418,8 +412,9 @@ static int opt_dataset(parser_t *p, const oconfig_item_t *ci, settings_t *s) {
   if (want_values(p, ci, 1, 1) != 0)
     return -1;
   if (ci->values[0].type == OCONFIG_TYPE_NUMBER)
-    return fail(p, ci, "the dataset ID must be quoted: as a number it would "
-                       "lose digits");
+    return fail(p, ci,
+                "the dataset ID must be quoted: as a number it would "
+                "lose digits");
   if (get_string(p, ci, 0, &id) != 0)
     return -1;
   if (parse_id(id, &value) != 0)
@@ -548,8 +543,8 @@ static int resolve_dataset(parser_t *p, coze_dataset_t *ds) {
   if (ds->timeout_ms == 0)
     ds->timeout_ms = top->timeout_ms;
   if (ds->batch_size == 0)
-    ds->batch_size = top->batch_size ? top->batch_size
-                                     : COZE_DEFAULT_BATCH_SIZE;
+    ds->batch_size =
+        top->batch_size ? top->batch_size : COZE_DEFAULT_BATCH_SIZE;
   return 0;
 }
 
@@ -595,8 +590,8 @@ static int resolve_block(parser_t *p, const coze_config_t *cfg) {
   return check_dataset_instances(p, cfg);
 }
 
-int coze_config_parse(coze_config_t *cfg, const oconfig_item_t *ci,
-                      char *err, size_t err_size) {
+int coze_config_parse(coze_config_t *cfg, const oconfig_item_t *ci, char *err,
+                      size_t err_size) {
   parser_t p = {.err = err, .err_size = err_size};
   coze_dataset_t *all;
   int status;
@@ -614,8 +609,7 @@ int coze_config_parse(coze_config_t *cfg, const oconfig_item_t *ci,
     status = fail(&p, NULL, "out of memory");
     goto out;
   }
-  memcpy(all + cfg->datasets_num, p.datasets,
-         p.datasets_num * sizeof(*all));
+  memcpy(all + cfg->datasets_num, p.datasets, p.datasets_num * sizeof(*all));
   cfg->datasets = all;
   cfg->datasets_num += p.datasets_num;
   p.datasets_num = 0;

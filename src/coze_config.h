@@ -48,8 +48,8 @@ typedef struct coze_config {
  * and may already hold the datasets of an earlier block. Returns 0, or -1
  * with a message naming the option and the reason in err; on error cfg is
  * left as it was before the call. */
-int coze_config_parse(coze_config_t *cfg, const oconfig_item_t *ci,
-                      char *err, size_t err_size);
+int coze_config_parse(coze_config_t *cfg, const oconfig_item_t *ci, char *err,
+                      size_t err_size);
 
 /* Frees everything cfg holds and zeroes it; accepts a zeroed cfg. */
 void coze_config_free(coze_config_t *cfg);

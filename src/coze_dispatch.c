@@ -30,8 +30,7 @@ static gauge_t field_value(const coze_progress_t *p, unsigned flag) {
   }
 }
 
-int coze_dispatch_document(const coze_dataset_t *ds,
-                           const coze_document_t *doc,
+int coze_dispatch_document(const coze_dataset_t *ds, const coze_document_t *doc,
                            const coze_progress_t *p) {
   value_list_t vl = VALUE_LIST_INIT;
   value_t value;

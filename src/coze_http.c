@@ -63,8 +63,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud) {
   return size * nmemb;
 }
 
-coze_http_t *coze_http_create(int max_connections, char *err,
-                              size_t err_size) {
+coze_http_t *coze_http_create(int max_connections, char *err, size_t err_size) {
   coze_http_t *http = calloc(1, sizeof(*http));
 
   if (http == NULL || (http->multi = curl_multi_init()) == NULL) {
@@ -137,8 +136,7 @@ coze_transfer_t *coze_http_add(coze_http_t *http, char *url, char *body,
       (t->easy = curl_easy_init()) == NULL || transfer_setup(t) != 0)
     goto fail;
 
-  list = realloc(http->transfers,
-                 (http->transfers_num + 1) * sizeof(*list));
+  list = realloc(http->transfers, (http->transfers_num + 1) * sizeof(*list));
   if (list == NULL)
     goto fail;
   http->transfers = list;

@@ -13,7 +13,7 @@
 #define COZE_RESPONSE_MAX (32 * 1024 * 1024)
 
 typedef struct coze_transfer {
-  void *owner; /* the caller's, handed back on completion */
+  void *owner;     /* the caller's, handed back on completion */
   long timeout_ms; /* 0: the run's default */
 
   /* The outcome of the last run, valid inside the completion callback. */
@@ -40,8 +40,7 @@ typedef void (*coze_http_done_fn)(coze_transfer_t *t, void *ctx);
 
 /* Returns a transport allowing max_connections open connections, or NULL
  * with the reason in err. curl_global_init must have run. */
-coze_http_t *coze_http_create(int max_connections, char *err,
-                              size_t err_size);
+coze_http_t *coze_http_create(int max_connections, char *err, size_t err_size);
 
 /* Prepares a request. The transport takes url, body and headers (also on
  * failure). Returns the transfer, owned by the transport, or NULL. */

@@ -13,8 +13,7 @@ char *coze_request_url(const coze_dataset_t *ds) {
   char *url = malloc(size);
 
   if (url != NULL)
-    snprintf(url, size, "%s/v1/datasets/%s/process", ds->base_url,
-             ds->id_text);
+    snprintf(url, size, "%s/v1/datasets/%s/process", ds->base_url, ds->id_text);
   return url;
 }
 

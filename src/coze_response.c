@@ -24,7 +24,8 @@ static int read_int64(const json_t *v, int64_t *out) {
   if (!json_is_string(v))
     return -1;
   text = json_string_value(v);
-  if (text[0] == '\0' || !(text[0] == '-' || (text[0] >= '0' && text[0] <= '9')))
+  if (text[0] == '\0' ||
+      !(text[0] == '-' || (text[0] >= '0' && text[0] <= '9')))
     return -1;
   errno = 0;
   parsed = strtoll(text, &end, 10);
@@ -113,8 +114,8 @@ static int grow_items(coze_answer_t *answer, size_t need) {
   return 0;
 }
 
-static int read_documents(coze_answer_t *answer, const json_t *root,
-                          char *err, size_t err_size) {
+static int read_documents(coze_answer_t *answer, const json_t *root, char *err,
+                          size_t err_size) {
   const json_t *data = json_object_get(root, "data");
   const json_t *list = json_object_get(data, "data");
   size_t n;
@@ -164,8 +165,8 @@ int coze_answer_parse(coze_answer_t *answer, const char *body, size_t len,
 
   root = json_loadb(body, len, 0, &jerr);
   if (root == NULL) {
-    snprintf(err, err_size, "invalid JSON at line %d, column %d: %s",
-             jerr.line, jerr.column, jerr.text);
+    snprintf(err, err_size, "invalid JSON at line %d, column %d: %s", jerr.line,
+             jerr.column, jerr.text);
     return -1;
   }
   if (!json_is_object(root)) {

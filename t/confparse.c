@@ -59,8 +59,7 @@ static void add_value(oconfig_item_t *ci, reader_t *r) {
   if (end != word && *end == '\0') {
     v->type = OCONFIG_TYPE_NUMBER;
     free(word);
-  } else if (strcasecmp(word, "true") == 0 ||
-             strcasecmp(word, "false") == 0) {
+  } else if (strcasecmp(word, "true") == 0 || strcasecmp(word, "false") == 0) {
     v->type = OCONFIG_TYPE_BOOLEAN;
     v->value.boolean = strcasecmp(word, "true") == 0;
     free(word);
@@ -73,9 +72,9 @@ static void add_value(oconfig_item_t *ci, reader_t *r) {
 static oconfig_item_t *add_child(oconfig_item_t *parent) {
   oconfig_item_t *child;
 
-  parent->children = realloc(parent->children,
-                             (size_t)(parent->children_num + 1) *
-                                 sizeof(*parent->children));
+  parent->children =
+      realloc(parent->children,
+              (size_t)(parent->children_num + 1) * sizeof(*parent->children));
   child = &parent->children[parent->children_num++];
   memset(child, 0, sizeof(*child));
   child->parent = parent;

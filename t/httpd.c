@@ -98,8 +98,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                 sizeof(p->req.authorization));
     copy_header(c, "Content-Type", p->req.content_type,
                 sizeof(p->req.content_type));
-    copy_header(c, "User-Agent", p->req.user_agent,
-                sizeof(p->req.user_agent));
+    copy_header(c, "User-Agent", p->req.user_agent, sizeof(p->req.user_agent));
     p->req.body = calloc(1, 1);
     *state = p;
     return MHD_YES;

@@ -18,12 +18,12 @@ typedef struct httpd_request {
 } httpd_request_t;
 
 typedef struct httpd_reply {
-  int status;      /* default 200 */
-  char *body;      /* malloc'ed by the script; freed by the server */
+  int status; /* default 200 */
+  char *body; /* malloc'ed by the script; freed by the server */
   size_t body_len;
-  int delay_ms;    /* wait before answering */
-  bool cut_short;  /* announce the full length, send half, then close */
-  char logid[64];  /* sent as X-Tt-Logid when set */
+  int delay_ms;   /* wait before answering */
+  bool cut_short; /* announce the full length, send half, then close */
+  char logid[64]; /* sent as X-Tt-Logid when set */
 } httpd_reply_t;
 
 typedef void (*httpd_script_fn)(const httpd_request_t *req,

@@ -82,8 +82,7 @@ int plugin_dispatch_values(value_list_t const *vl) {
   snprintf(v->plugin_instance, sizeof(v->plugin_instance), "%s",
            vl->plugin_instance);
   snprintf(v->type, sizeof(v->type), "%s", vl->type);
-  snprintf(v->type_instance, sizeof(v->type_instance), "%s",
-           vl->type_instance);
+  snprintf(v->type_instance, sizeof(v->type_instance), "%s", vl->type_instance);
   v->value = vl->values[0].gauge;
   return 0;
 }

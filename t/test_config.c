@@ -92,8 +92,9 @@ static const invalid_case_t invalid_cases[] = {
      "option \"Bogus\" in <Plugin coze>: unknown option"},
     {"unknown dataset option", "Token \"t\"\n" DS1 DOC1 "Colour \"red\"\n" END,
      "option \"Colour\" in <Dataset \"7442585813587000001\">: unknown option"},
-    {"a dataset-only option at the top", "Token \"t\"\nDocument \"5\"\n" DS1
-     DOC1 END, "option \"Document\" in <Plugin coze>: unknown option"},
+    {"a dataset-only option at the top",
+     "Token \"t\"\nDocument \"5\"\n" DS1 DOC1 END,
+     "option \"Document\" in <Plugin coze>: unknown option"},
     {"MaxConnections inside a dataset",
      "Token \"t\"\n" DS1 DOC1 "MaxConnections 2\n" END,
      "option \"MaxConnections\" in <Dataset \"7442585813587000001\">: "
@@ -125,8 +126,7 @@ static const invalid_case_t invalid_cases[] = {
      "option \"Token\" in <Plugin coze>: given more than once"},
     {"dataset without documents", "Token \"t\"\n" DS1 END,
      "<Dataset \"7442585813587000001\">: no Document"},
-    {"dataset ID with letters",
-     "Token \"t\"\n<Dataset \"74425x\">\n" DOC1 END,
+    {"dataset ID with letters", "Token \"t\"\n<Dataset \"74425x\">\n" DOC1 END,
      "option \"Dataset\" in <Plugin coze>: \"74425x\" is not a decimal "
      "dataset ID"},
     {"dataset ID unquoted",
@@ -171,8 +171,7 @@ static const invalid_case_t invalid_cases[] = {
      "Token \"t\"\n<Dataset \"1\">\nDocument \"2\"\n</Dataset>\n"
      "<Dataset \"1\">\nDocument \"3\"\n</Dataset>\n",
      "two datasets have the Instance \"1\""},
-    {"Instance with a slash",
-     "Token \"t\"\n" DS1 "Instance \"a/b\"\n" DOC1 END,
+    {"Instance with a slash", "Token \"t\"\n" DS1 "Instance \"a/b\"\n" DOC1 END,
      "option \"Instance\" in <Dataset \"7442585813587000001\">: instance name "
      "\"a/b\" contains a slash"},
     {"Instance empty", "Token \"t\"\n" DS1 "Instance \"\"\n" DOC1 END,
@@ -180,12 +179,13 @@ static const invalid_case_t invalid_cases[] = {
      "is empty"},
     {"Instance too long",
      "Token \"t\"\n" DS1
-     "Instance \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
-     DOC1 END,
+     "Instance "
+     "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n" DOC1
+         END,
      "is longer than 127 characters"},
-    {"BaseURL not http", "Token \"t\"\nBaseURL \"ftp://api.coze.cn\"\n" DS1
-     DOC1 END,
+    {"BaseURL not http",
+     "Token \"t\"\nBaseURL \"ftp://api.coze.cn\"\n" DS1 DOC1 END,
      "option \"BaseURL\" in <Plugin coze>: \"ftp://api.coze.cn\" is not an "
      "http:// or https:// URL"},
     {"BaseURL without host", "Token \"t\"\nBaseURL \"https://\"\n" DS1 DOC1 END,
@@ -212,8 +212,8 @@ static const invalid_case_t invalid_cases[] = {
      "option \"MaxConnections\" in <Plugin coze>: expects a whole number from "
      "1 to 1024"},
     {"a plain option written as a block",
-     "Token \"t\"\n" DS1 DOC1 "<Instance \"x\">\nDocument \"3\"\n</Instance>\n"
-     END,
+     "Token \"t\"\n" DS1 DOC1
+     "<Instance \"x\">\nDocument \"3\"\n</Instance>\n" END,
      "option \"Instance\" in <Dataset \"7442585813587000001\">: is not a "
      "block"},
 };
@@ -249,16 +249,16 @@ static void summarize(const coze_config_t *cfg, char *out, size_t size) {
   for (size_t i = 0; i < cfg->datasets_num; i++) {
     const coze_dataset_t *ds = &cfg->datasets[i];
 
-    n += (size_t)snprintf(out + n, size - n,
-                          "%s%s id=%s url=%s token=%s timeout=%ld batch=%d "
-                          "docs=[",
-                          i ? "; " : "", ds->instance, ds->id_text,
-                          ds->base_url, ds->token, ds->timeout_ms,
-                          ds->batch_size);
+    n +=
+        (size_t)snprintf(out + n, size - n,
+                         "%s%s id=%s url=%s token=%s timeout=%ld batch=%d "
+                         "docs=[",
+                         i ? "; " : "", ds->instance, ds->id_text, ds->base_url,
+                         ds->token, ds->timeout_ms, ds->batch_size);
     for (size_t j = 0; j < ds->documents_num; j++)
-      n += (size_t)snprintf(out + n, size - n, "%s%s=%s", j ? "," : "",
-                            ds->documents[j].id_text,
-                            ds->documents[j].instance);
+      n +=
+          (size_t)snprintf(out + n, size - n, "%s%s=%s", j ? "," : "",
+                           ds->documents[j].id_text, ds->documents[j].instance);
     n += (size_t)snprintf(out + n, size - n, "]");
   }
   snprintf(out + n, size - n, " max=%d", cfg->max_connections);
@@ -351,8 +351,7 @@ START_TEST(test_two_blocks) {
                               "</Dataset>\n",
                               &cfg, err, sizeof(err)),
                    0);
-  ck_assert_msg(strstr(err, "two datasets have the Instance \"1\""), "%s",
-                err);
+  ck_assert_msg(strstr(err, "two datasets have the Instance \"1\""), "%s", err);
   ck_assert_uint_eq(cfg.datasets_num, 2);
   coze_config_free(&cfg);
 }

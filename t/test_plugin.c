@@ -22,14 +22,14 @@ void module_register(void);
 /* How the scripted server treats the requests for one dataset. */
 typedef enum mode {
   MODE_OK,
-  MODE_API_ERROR,  /* HTTP 200, code 4100 */
-  MODE_HTTP_500,   /* HTTP 500 with a JSON envelope */
-  MODE_HTTP_502,   /* HTTP 502 with an HTML page and an X-Tt-Logid */
-  MODE_MALFORMED,  /* HTTP 200, not JSON */
-  MODE_TRUNCATED,  /* HTTP 200, JSON cut in the middle */
-  MODE_CUT_SHORT,  /* the connection closes before the announced length */
-  MODE_SLOW,       /* answers after delay_ms */
-  MODE_OMIT,       /* leaves out document omit */
+  MODE_API_ERROR, /* HTTP 200, code 4100 */
+  MODE_HTTP_500,  /* HTTP 500 with a JSON envelope */
+  MODE_HTTP_502,  /* HTTP 502 with an HTML page and an X-Tt-Logid */
+  MODE_MALFORMED, /* HTTP 200, not JSON */
+  MODE_TRUNCATED, /* HTTP 200, JSON cut in the middle */
+  MODE_CUT_SHORT, /* the connection closes before the announced length */
+  MODE_SLOW,      /* answers after delay_ms */
+  MODE_OMIT,      /* leaves out document omit */
 } mode_t_;
 
 typedef struct rule {
@@ -86,8 +86,8 @@ static char *progress_answer(const char *request_body, uint64_t omit) {
                         (json_int_t)want_remaining(id), "size",
                         (json_int_t)want_size(id), "type", "pdf"));
   }
-  root = json_pack("{s:i, s:s, s:{s:o}, s:{s:s}}", "code", 0, "msg", "",
-                   "data", "data", list, "detail", "logid", "L-OK");
+  root = json_pack("{s:i, s:s, s:{s:o}, s:{s:s}}", "code", 0, "msg", "", "data",
+                   "data", list, "detail", "logid", "L-OK");
   text = json_dumps(root, JSON_COMPACT);
   json_decref(root);
   json_decref(req);
@@ -142,8 +142,7 @@ static void script(const httpd_request_t *req, httpd_reply_t *reply,
   default:
     break;
   }
-  reply->body =
-      progress_answer(req->body, mode == MODE_OMIT ? rule->omit : 0);
+  reply->body = progress_answer(req->body, mode == MODE_OMIT ? rule->omit : 0);
   reply->body_len = strlen(reply->body);
 }
 
@@ -212,8 +211,7 @@ static void setup(void) {
  * plugin_instance and type_instance. */
 static void assert_document(const char *plugin_instance, uint64_t id,
                             const char *type_instance) {
-  static const char *const types[] = {"percent", "gauge", "bytes",
-                                      "timeleft"};
+  static const char *const types[] = {"percent", "gauge", "bytes", "timeleft"};
   int64_t want[4] = {want_progress(id), want_status(id), want_size(id),
                      want_remaining(id)};
 
@@ -224,9 +222,9 @@ static void assert_document(const char *plugin_instance, uint64_t id,
     ck_assert_msg(v != NULL, "no %s/%s-%s dispatched", plugin_instance,
                   types[i], type_instance);
     ck_assert_str_eq(v->plugin, "coze");
-    ck_assert_msg(v->value == (double)want[i], "%s/%s-%s: want %" PRId64
-                  ", got %f", plugin_instance, types[i], type_instance,
-                  want[i], v->value);
+    ck_assert_msg(v->value == (double)want[i],
+                  "%s/%s-%s: want %" PRId64 ", got %f", plugin_instance,
+                  types[i], type_instance, want[i], v->value);
   }
 }
 
@@ -263,8 +261,9 @@ START_TEST(test_requests_and_values) {
     bool first = strstr(r->path, "7442585813587000001") != NULL;
 
     ck_assert_str_eq(r->method, "POST");
-    ck_assert_str_eq(r->path, first ? "/v1/datasets/7442585813587000001/process"
-                                    : "/v1/datasets/7442585813587000002/process");
+    ck_assert_str_eq(r->path, first
+                                  ? "/v1/datasets/7442585813587000001/process"
+                                  : "/v1/datasets/7442585813587000002/process");
     ck_assert_str_eq(r->authorization, "Bearer " TOKEN);
     ck_assert_str_eq(r->content_type, "application/json");
     ck_assert_str_eq(r->user_agent, ua);
@@ -305,14 +304,16 @@ typedef struct failure_case {
 } failure_case_t;
 
 static const failure_case_t failure_cases[] = {
-    {MODE_API_ERROR, "1 of 1 request(s) failed: code 4100: authentication is "
-                     "invalid",
+    {MODE_API_ERROR,
+     "1 of 1 request(s) failed: code 4100: authentication is "
+     "invalid",
      "log ID L-4100"},
     {MODE_HTTP_500, "HTTP 500, code 5000: internal error", "log ID L-500"},
     {MODE_HTTP_502, "HTTP 502, body: \"<html><body>502 Bad Gateway</body>",
      "log ID L-502-HEADER"},
-    {MODE_MALFORMED, "HTTP 200, unusable answer: invalid JSON at line 1, "
-                     "column",
+    {MODE_MALFORMED,
+     "HTTP 200, unusable answer: invalid JSON at line 1, "
+     "column",
      NULL},
     {MODE_TRUNCATED, "HTTP 200, unusable answer: invalid JSON", NULL},
     {MODE_CUT_SHORT, "request failed: transfer closed with", NULL},
@@ -329,8 +330,8 @@ START_TEST(test_failures) {
   ck_assert_ptr_null(stub_find("7442585813587000002", "percent", "guide"));
   if (stub_count_logs(LOG_ERR, c->log) != 1)
     stub_dump_logs();
-  ck_assert_msg(stub_count_logs(LOG_ERR, c->log) == 1, "case %d: no \"%s\"",
-                _i, c->log);
+  ck_assert_msg(stub_count_logs(LOG_ERR, c->log) == 1, "case %d: no \"%s\"", _i,
+                c->log);
   ck_assert_uint_eq(stub_count_logs(LOG_ERR, "dataset \"7442585813587000002\" "
                                              "(7442585813587000002)"),
                     1);
@@ -355,8 +356,8 @@ START_TEST(test_failures) {
 END_TEST
 
 START_TEST(test_changed_failure_is_logged) {
-  world.rules[0] = (rule_t){.dataset = "7442585813587000001",
-                            .mode = MODE_HTTP_500};
+  world.rules[0] =
+      (rule_t){.dataset = "7442585813587000001", .mode = MODE_HTTP_500};
   start(TWO_DATASETS);
   read_once();
   world.rules[0].mode = MODE_API_ERROR;
@@ -386,8 +387,8 @@ END_TEST
 START_TEST(test_slow_next_to_fast) {
   double took;
 
-  world.rules[0] = (rule_t){.dataset = "7442585813587000001",
-                            .mode = MODE_SLOW, .delay_ms = 4000};
+  world.rules[0] = (rule_t){
+      .dataset = "7442585813587000001", .mode = MODE_SLOW, .delay_ms = 4000};
   start("BaseURL \"@URL@\"\nToken \"t\"\n"
         "<Dataset \"7442585813587000001\">\nTimeout 300\nDocument \"5\"\n"
         "</Dataset>\n<Dataset \"7442585813587000002\">\nDocument \"6\"\n"
@@ -410,9 +411,10 @@ START_TEST(test_many_documents) {
   enum { N = 450 };
   size_t size = 64 + N * 40;
   char *conf = malloc(size);
-  size_t len = (size_t)snprintf(conf, size, "BaseURL \"@URL@\"\nToken \"t\"\n"
-                                            "BatchSize 100\n"
-                                            "<Dataset \"77\">\n");
+  size_t len = (size_t)snprintf(conf, size,
+                                "BaseURL \"@URL@\"\nToken \"t\"\n"
+                                "BatchSize 100\n"
+                                "<Dataset \"77\">\n");
   const httpd_request_t *reqs;
   size_t n;
   size_t total = 0;
@@ -475,7 +477,8 @@ END_TEST
  * it comes back, not at every read, and is not dispatched meanwhile. */
 START_TEST(test_missing_document) {
   world.rules[0] = (rule_t){.dataset = "7442585813587000001",
-                            .mode = MODE_OMIT, .omit = 7442585813587000102u};
+                            .mode = MODE_OMIT,
+                            .omit = 7442585813587000102u};
   start(TWO_DATASETS);
   read_once();
   read_once();
@@ -502,8 +505,8 @@ START_TEST(test_default_timeout_is_interval) {
   double took;
 
   stub_interval = MS_TO_CDTIME_T(600);
-  world.rules[0] = (rule_t){.dataset = "/1/", .mode = MODE_SLOW,
-                            .delay_ms = 5000};
+  world.rules[0] =
+      (rule_t){.dataset = "/1/", .mode = MODE_SLOW, .delay_ms = 5000};
   start("BaseURL \"@URL@\"\nToken \"t\"\n<Dataset \"1\">\nDocument \"2\"\n"
         "</Dataset>\n");
   took = read_once();

@@ -155,12 +155,10 @@ START_TEST(test_reuse) {
   coze_answer_t answer = {0};
   char err[256];
 
-  ck_assert_int_eq(coze_answer_parse(&answer, first, strlen(first), err,
-                                     sizeof(err)),
-                   0);
-  ck_assert_int_eq(coze_answer_parse(&answer, second, strlen(second), err,
-                                     sizeof(err)),
-                   0);
+  ck_assert_int_eq(
+      coze_answer_parse(&answer, first, strlen(first), err, sizeof(err)), 0);
+  ck_assert_int_eq(
+      coze_answer_parse(&answer, second, strlen(second), err, sizeof(err)), 0);
   ck_assert_int_eq(answer.code, 0);
   ck_assert_str_eq(answer.msg, "");
   ck_assert_str_eq(answer.logid, "");

@@ -1,8 +1,8 @@
 /* coze-sim: a stand-in for the Coze knowledge-base API, so that the plugin
  * can be tried, tested and benchmarked without an account. */
 #include <getopt.h>
-#include <pthread.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +56,8 @@ static int parse_number(const char *name, const char *text, double min,
   double v = strtod(text, &end);
 
   if (end == text || *end != '\0' || v < min || v > max) {
-    fprintf(stderr, "coze-sim: %s %s: expected a number from %g to %g\n",
-            name, text, min, max);
+    fprintf(stderr, "coze-sim: %s %s: expected a number from %g to %g\n", name,
+            text, min, max);
     return -1;
   }
   *out = v;
@@ -94,11 +94,21 @@ static int parse_options(int argc, char **argv, options_t *o) {
     int bad = 0;
 
     switch (c) {
-    case 'l': o->server.listen = optarg; break;
-    case 't': o->server.token = optarg; break;
-    case 's': o->scenario = optarg; break;
-    case 'c': o->collectd_config = optarg; break;
-    case 'r': o->server.log_requests = true; break;
+    case 'l':
+      o->server.listen = optarg;
+      break;
+    case 't':
+      o->server.token = optarg;
+      break;
+    case 's':
+      o->scenario = optarg;
+      break;
+    case 'c':
+      o->collectd_config = optarg;
+      break;
+    case 'r':
+      o->server.log_requests = true;
+      break;
     case 'd':
       bad = parse_number(name, optarg, 1, 100000, &v);
       o->gen.datasets = (unsigned)v;
@@ -111,12 +121,18 @@ static int parse_options(int argc, char **argv, options_t *o) {
       bad = parse_number(name, optarg, 0, 1e15, &v);
       o->gen.seed = o->server.seed = (uint64_t)v;
       break;
-    case 'f': bad = parse_number(name, optarg, 0, 1, &o->gen.fail_share); break;
+    case 'f':
+      bad = parse_number(name, optarg, 0, 1, &o->gen.fail_share);
+      break;
     case 'a':
       bad = parse_number(name, optarg, 0, 1, &o->gen.auto_update_share);
       break;
-    case 'n': bad = parse_number(name, optarg, 0, 1e7, &o->gen.min_duration); break;
-    case 'x': bad = parse_number(name, optarg, 0, 1e7, &o->gen.max_duration); break;
+    case 'n':
+      bad = parse_number(name, optarg, 0, 1e7, &o->gen.min_duration);
+      break;
+    case 'x':
+      bad = parse_number(name, optarg, 0, 1e7, &o->gen.max_duration);
+      break;
     case 'L':
       bad = parse_number(name, optarg, 0, 600000, &v);
       o->faults.latency_ms = (int)v;
@@ -135,9 +151,15 @@ static int parse_options(int argc, char **argv, options_t *o) {
       if ((bad = sim_fault_parse(&o->faults, optarg, err, sizeof(err))))
         fprintf(stderr, "coze-sim: %s\n", err);
       break;
-    case 'V': printf("coze-sim %s\n", COZE_VERSION); exit(0);
-    case 'h': usage(stdout); exit(0);
-    default: usage(stderr); return -1;
+    case 'V':
+      printf("coze-sim %s\n", COZE_VERSION);
+      exit(0);
+    case 'h':
+      usage(stdout);
+      exit(0);
+    default:
+      usage(stderr);
+      return -1;
     }
     if (bad)
       return -1;
@@ -167,8 +189,8 @@ static void merge_faults(sim_faults_t *world, const sim_faults_t *cli) {
 /* An instance name for a document: its name without the extension. */
 static void alias_of(const sim_doc_t *d, char *out, size_t size) {
   const char *dot = strrchr(d->name, '.');
-  size_t len = dot && dot != d->name ? (size_t)(dot - d->name)
-                                     : strlen(d->name);
+  size_t len =
+      dot && dot != d->name ? (size_t)(dot - d->name) : strlen(d->name);
 
   snprintf(out, size, "%.*s", (int)len, d->name);
   for (char *c = out; *c; c++)
@@ -184,8 +206,9 @@ static int write_collectd_config(const char *path, const sim_world_t *w,
     perror(path);
     return -1;
   }
-  fprintf(fh, "# The <Plugin coze> block that polls coze-sim's world.\n"
-              "<Plugin coze>\n  BaseURL \"%s\"\n  Token \"%s\"\n",
+  fprintf(fh,
+          "# The <Plugin coze> block that polls coze-sim's world.\n"
+          "<Plugin coze>\n  BaseURL \"%s\"\n  Token \"%s\"\n",
           url, token);
   for (size_t i = 0; i < w->datasets_num; i++) {
     const sim_dataset_t *ds = &w->datasets[i];
@@ -215,10 +238,16 @@ static int wait_for_signal(void) {
 
 int main(int argc, char **argv) {
   options_t o = {
-      .server = {.listen = "127.0.0.1:0", .token = "coze-sim-token",
-                 .stall_seconds = 30, .seed = 1},
-      .gen = {.datasets = 3, .documents = 4, .seed = 1, .fail_share = 0.1,
-              .auto_update_share = 0.2, .min_duration = 20,
+      .server = {.listen = "127.0.0.1:0",
+                 .token = "coze-sim-token",
+                 .stall_seconds = 30,
+                 .seed = 1},
+      .gen = {.datasets = 3,
+              .documents = 4,
+              .seed = 1,
+              .fail_share = 0.1,
+              .auto_update_share = 0.2,
+              .min_duration = 20,
               .max_duration = 180},
   };
   sim_world_t world;
@@ -248,16 +277,16 @@ int main(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
 
-  if (sim_server_start(&world, &o.server, url, sizeof(url), err,
-                       sizeof(err)) != 0) {
+  if (sim_server_start(&world, &o.server, url, sizeof(url), err, sizeof(err)) !=
+      0) {
     fprintf(stderr, "coze-sim: %s\n", err);
     return 1;
   }
   printf("listening on %s\n", url);
   fflush(stdout);
   if (o.collectd_config != NULL &&
-      write_collectd_config(o.collectd_config, &world, url,
-                            o.server.token) != 0) {
+      write_collectd_config(o.collectd_config, &world, url, o.server.token) !=
+          0) {
     sim_server_stop();
     return 1;
   }

@@ -114,12 +114,10 @@ static json_t *progress_entry(const sim_doc_t *d) {
                 "document_id", d->id_text, "document_name", d->name, "status",
                 (json_int_t)st.status, "progress", (json_int_t)st.progress,
                 "remaining_time", (json_int_t)st.remaining_time, "size",
-                (json_int_t)d->size, "type", d->type, "url", "",
-                "update_type", d->update_type, "update_interval",
-                d->update_interval);
+                (json_int_t)d->size, "type", d->type, "url", "", "update_type",
+                d->update_type, "update_interval", d->update_interval);
   if (st.status == 9 && d->status_descript[0])
-    json_object_set_new(e, "status_descript",
-                        json_string(d->status_descript));
+    json_object_set_new(e, "status_descript", json_string(d->status_descript));
   return e;
 }
 
@@ -152,8 +150,9 @@ static void answer_progress(reply_t *r, const sim_dataset_t *ds,
       json_array_append_new(list, progress_entry(d));
   }
   json_decref(body);
-  reply_json(r, 200, json_pack("{s:i, s:s, s:{s:o}}", "code", 0, "msg", "",
-                               "data", "data", list));
+  reply_json(r, 200,
+             json_pack("{s:i, s:s, s:{s:o}}", "code", 0, "msg", "", "data",
+                       "data", list));
 }
 
 static json_t *int64_value(int64_t v, bool as_string) {
@@ -170,9 +169,8 @@ static json_t *list_entry(const sim_doc_t *d, bool as_string) {
 
   sim_doc_state(d, elapsed(), &st);
   return json_pack("{s:s, s:s, s:I, s:o, s:s, s:o, s:i, s:i}", "document_id",
-                   d->id_text, "name", d->name, "status",
-                   (json_int_t)st.status, "size",
-                   int64_value(d->size, as_string), "type", d->type,
+                   d->id_text, "name", d->name, "status", (json_int_t)st.status,
+                   "size", int64_value(d->size, as_string), "type", d->type,
                    "update_time", int64_value(d->created, as_string),
                    "update_type", d->update_type, "update_interval",
                    d->update_interval);
@@ -187,15 +185,15 @@ static json_int_t page_size(const json_t *body) {
   return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
-static void answer_list(reply_t *r, const sim_dataset_t *ds,
-                        const json_t *body, bool as_string) {
+static void answer_list(reply_t *r, const sim_dataset_t *ds, const json_t *body,
+                        bool as_string) {
   json_int_t page = json_integer_value(json_object_get(body, "page"));
   json_int_t size = page_size(body);
   json_t *list;
   size_t first;
 
-  if (!json_is_integer(json_object_get(body, "page")) || page < 1 ||
-      size < 1 || size > 1000) {
+  if (!json_is_integer(json_object_get(body, "page")) || page < 1 || size < 1 ||
+      size > 1000) {
     reply_error(r, 400, 4000, "invalid parameter: page or size");
     return;
   }
@@ -203,9 +201,10 @@ static void answer_list(reply_t *r, const sim_dataset_t *ds,
   first = (size_t)(page - 1) * (size_t)size;
   for (size_t i = first; i < ds->docs_num && i < first + (size_t)size; i++)
     json_array_append_new(list, list_entry(&ds->docs[i], as_string));
-  reply_json(r, 200, json_pack("{s:i, s:s, s:o, s:I}", "code", 0, "msg", "",
-                               "document_infos", list, "total",
-                               (json_int_t)ds->docs_num));
+  reply_json(r, 200,
+             json_pack("{s:i, s:s, s:o, s:I}", "code", 0, "msg", "",
+                       "document_infos", list, "total",
+                       (json_int_t)ds->docs_num));
 }
 
 /* Applies the fault drawn for this request; returns true when the fault
@@ -223,8 +222,9 @@ static bool apply_fault(reply_t *r, const sim_faults_t *f) {
     if (draw() < 0.5)
       reply_error(r, 500, 5000, "internal server error");
     else
-      reply_text(r, 502, "<html><head><title>502 Bad Gateway</title></head>"
-                         "<body>502 Bad Gateway</body></html>");
+      reply_text(r, 502,
+                 "<html><head><title>502 Bad Gateway</title></head>"
+                 "<body>502 Bad Gateway</body></html>");
     return true;
   case SIM_FAULT_HTTP_429:
     r->retry_after = true;
@@ -240,8 +240,9 @@ static bool apply_fault(reply_t *r, const sim_faults_t *f) {
     reply_error(r, 200, 4000, "invalid parameter");
     return true;
   case SIM_FAULT_MALFORMED:
-    reply_text(r, 200, "{\"code\":0,\"data\":{\"data\":[{\"document_id\":"
-                       "\"1\",}]}");
+    reply_text(r, 200,
+               "{\"code\":0,\"data\":{\"data\":[{\"document_id\":"
+               "\"1\",}]}");
     return true;
   case SIM_FAULT_TRUNCATED:
     r->cut_short = true;
@@ -265,12 +266,11 @@ static const sim_dataset_t *dataset_of_path(const char *url) {
       (size_t)(end - url) >= sizeof(id_text))
     return NULL;
   snprintf(id_text, sizeof(id_text), "%.*s", (int)(end - url), url);
-  return sim_parse_id(id_text, &id) == 0 ? sim_world_find(sim_world, id)
-                                         : NULL;
+  return sim_parse_id(id_text, &id) == 0 ? sim_world_find(sim_world, id) : NULL;
 }
 
-static void route(struct MHD_Connection *c, const char *url,
-                  const char *method, const request_t *req, reply_t *r) {
+static void route(struct MHD_Connection *c, const char *url, const char *method,
+                  const request_t *req, reply_t *r) {
   const char *auth =
       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
   bool is_process = strncmp(url, "/v1/datasets/", 13) == 0;
@@ -308,9 +308,9 @@ static void route(struct MHD_Connection *c, const char *url,
   else if (is_process)
     answer_progress(r, ds, req);
   else
-    answer_list(r, ds, body,
-                MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                            "Agw-Js-Conv") != NULL);
+    answer_list(
+        r, ds, body,
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Agw-Js-Conv") != NULL);
   json_decref(body);
 }
 
@@ -348,8 +348,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, reply_t *r) {
     resp = MHD_create_response_from_callback(r->len, 4096, cut_reader, cut,
                                              cut_free);
   } else {
-    resp = MHD_create_response_from_buffer(r->len, r->body,
-                                           MHD_RESPMEM_MUST_FREE);
+    resp =
+        MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
   }
   MHD_add_response_header(resp, "Content-Type",
                           r->body && r->body[0] == '<'
@@ -479,17 +479,16 @@ int sim_server_start(const sim_world_t *w, const sim_server_options_t *o,
           MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
       0, NULL, NULL, on_request, NULL, MHD_OPTION_NOTIFY_COMPLETED,
       on_completed, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-      MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_CONNECTION_LIMIT,
-      4096u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+      MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
   if (sim_daemon == NULL) {
     snprintf(err, err_size, "cannot listen on %s", o->listen);
     return -1;
   }
 
   info = MHD_get_daemon_info(sim_daemon, MHD_DAEMON_INFO_BIND_PORT);
-  snprintf(host, sizeof(host), "%.*s", (int)(strrchr(o->listen, ':') -
-                                             o->listen),
-           o->listen);
+  snprintf(host, sizeof(host), "%.*s",
+           (int)(strrchr(o->listen, ':') - o->listen), o->listen);
   snprintf(url, url_size, "http://%s:%u", host, info ? info->port : 0);
   return 0;
 }
@@ -501,6 +500,4 @@ void sim_server_stop(void) {
   sim_daemon = NULL;
 }
 
-unsigned long sim_server_requests(void) {
-  return atomic_load(&sim_requests);
-}
+unsigned long sim_server_requests(void) { return atomic_load(&sim_requests); }

@@ -19,7 +19,7 @@ const char *const sim_fault_names[SIM_FAULT_KINDS] = {
 };
 
 static const char *const doc_types[] = {"pdf", "docx", "txt",
-                                        "md",  "jpg", "csv"};
+                                        "md",  "jpg",  "csv"};
 
 static const char *const fail_reasons[] = {
     "file parse failed: the PDF is encrypted",
@@ -86,16 +86,15 @@ static bool picked(size_t index, size_t total, double share, size_t offset) {
   return (k * n) / total != ((k + 1) * n) / total;
 }
 
-static void generate_doc(sim_doc_t *d, const sim_gen_options_t *o,
-                         unsigned ds, unsigned j, size_t k, size_t total,
-                         uint64_t *rng) {
+static void generate_doc(sim_doc_t *d, const sim_gen_options_t *o, unsigned ds,
+                         unsigned j, size_t k, size_t total, uint64_t *rng) {
   double span = o->max_duration - o->min_duration;
   double duration = o->min_duration + span * uniform(rng);
 
   doc_defaults(d, 7442585900000000000u + (uint64_t)ds * 100000u + j + 1);
-  snprintf(d->type, sizeof(d->type), "%s",
-           doc_types[next_random(rng) % (sizeof(doc_types) /
-                                         sizeof(doc_types[0]))]);
+  snprintf(
+      d->type, sizeof(d->type), "%s",
+      doc_types[next_random(rng) % (sizeof(doc_types) / sizeof(doc_types[0]))]);
   snprintf(d->name, sizeof(d->name), "doc-%02u-%03u.%s", ds + 1, j + 1,
            d->type);
   d->size = 10240 + (int64_t)(next_random(rng) % (50u * 1024 * 1024));
@@ -103,8 +102,8 @@ static void generate_doc(sim_doc_t *d, const sim_gen_options_t *o,
   if (picked(k, total, o->fail_share, 0)) {
     d->fail_at = 20 + (int)(next_random(rng) % 61);
     snprintf(d->status_descript, sizeof(d->status_descript), "%s",
-             fail_reasons[next_random(rng) % (sizeof(fail_reasons) /
-                                              sizeof(fail_reasons[0]))]);
+             fail_reasons[next_random(rng) %
+                          (sizeof(fail_reasons) / sizeof(fail_reasons[0]))]);
   }
   if (picked(k, total, o->auto_update_share, total / 2 + 1)) {
     d->update_type = 1;
@@ -136,8 +135,8 @@ int sim_world_generate(sim_world_t *w, const sim_gen_options_t *o) {
   return 0;
 }
 
-__attribute__((format(printf, 3, 4))) static int
-fail(char *err, size_t size, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t size,
+                                                      const char *fmt, ...) {
   va_list ap;
 
   va_start(ap, fmt);
@@ -171,9 +170,23 @@ static int get_number(const json_t *obj, const char *key, double min,
     return 0;
   if (!json_is_number(v) || json_number_value(v) < min ||
       json_number_value(v) > max)
-    return fail(err, size, "%s: %s must be a number from %g to %g", where,
-                key, min, max);
+    return fail(err, size, "%s: %s must be a number from %g to %g", where, key,
+                min, max);
   *out = json_number_value(v);
+  return 0;
+}
+
+/* 64-bit fields are read as JSON integers, never through a double. */
+static int get_int64(const json_t *obj, const char *key, int64_t *out,
+                     const char *where, char *err, size_t size) {
+  const json_t *v = json_object_get(obj, key);
+
+  if (v == NULL)
+    return 0;
+  if (!json_is_integer(v) || json_integer_value(v) < 0)
+    return fail(err, size, "%s: %s must be a whole number of at least 0", where,
+                key);
+  *out = (int64_t)json_integer_value(v);
   return 0;
 }
 
@@ -193,10 +206,10 @@ static int get_text(const json_t *obj, const char *key, char *dst,
 
 static int load_faults(const json_t *obj, sim_faults_t *f, const char *where,
                        char *err, size_t size) {
-  static const char *const keys[] = {
-      "latency_ms", "jitter_ms", "stall",     "http_5xx",  "http_429",
-      "code_4100",  "code_4013", "code_4000", "malformed", "truncated",
-      NULL};
+  static const char *const keys[] = {"latency_ms", "jitter_ms", "stall",
+                                     "http_5xx",   "http_429",  "code_4100",
+                                     "code_4013",  "code_4000", "malformed",
+                                     "truncated",  NULL};
   char at[160];
   double v;
 
@@ -245,12 +258,15 @@ static int load_id(const json_t *obj, uint64_t *id, char *text,
 
 static int load_doc(const json_t *obj, sim_doc_t *d, const char *where,
                     char *err, size_t size) {
-  static const char *const keys[] = {
-      "id",        "name",   "type",           "size",
-      "progress",  "duration", "fail_at",      "status_descript",
-      "update_type", "update_interval", "status", "remaining_time", NULL};
+  static const char *const keys[] = {"id",          "name",
+                                     "type",        "size",
+                                     "progress",    "duration",
+                                     "fail_at",     "status_descript",
+                                     "update_type", "update_interval",
+                                     "status",      "remaining_time",
+                                     NULL};
   double progress = 0, duration = 0, fail_at = -1, status = -1;
-  double remaining = -1, size_v = 0, update_type = 0, interval = 0;
+  double update_type = 0, interval = 0;
   uint64_t id;
   char text[21];
 
@@ -266,32 +282,28 @@ static int load_doc(const json_t *obj, sim_doc_t *d, const char *where,
       get_text(obj, "type", d->type, sizeof(d->type), where, err, size) ||
       get_text(obj, "status_descript", d->status_descript,
                sizeof(d->status_descript), where, err, size) ||
-      get_number(obj, "size", 0, 9e15, &size_v, where, err, size) ||
+      get_int64(obj, "size", &d->size, where, err, size) ||
       get_number(obj, "progress", 0, 100, &progress, where, err, size) ||
       get_number(obj, "duration", 0, 1e9, &duration, where, err, size) ||
       get_number(obj, "fail_at", 0, 100, &fail_at, where, err, size) ||
       get_number(obj, "status", 0, 1e9, &status, where, err, size) ||
-      get_number(obj, "remaining_time", 0, 9e15, &remaining, where, err,
-                 size) ||
+      get_int64(obj, "remaining_time", &d->fixed_remaining, where, err, size) ||
       get_number(obj, "update_type", 0, 2, &update_type, where, err, size) ||
       get_number(obj, "update_interval", 0, 1e6, &interval, where, err, size))
     return -1;
 
-  d->size = (int64_t)size_v;
   d->start_progress = progress;
   d->rate = duration > 0 ? (100.0 - progress) / duration : 0;
   d->fail_at = (int)fail_at;
   d->fixed_status = (int64_t)status;
-  d->fixed_remaining = (int64_t)remaining;
   d->update_type = (int)update_type;
   d->update_interval = (int)interval;
   return 0;
 }
 
-static int load_dataset(const json_t *obj, sim_dataset_t *ds,
-                        const char *where, char *err, size_t size) {
-  static const char *const keys[] = {"id", "name", "faults", "documents",
-                                     NULL};
+static int load_dataset(const json_t *obj, sim_dataset_t *ds, const char *where,
+                        char *err, size_t size) {
+  static const char *const keys[] = {"id", "name", "faults", "documents", NULL};
   const json_t *docs = json_object_get(obj, "documents");
   char at[160];
 
@@ -329,8 +341,8 @@ static int load_world(sim_world_t *w, const json_t *root, char *err,
   if (!json_is_object(root))
     return fail(err, size, "the scenario must be a JSON object");
   if (check_keys(root, keys, "scenario", err, size) != 0 ||
-      load_faults(json_object_get(root, "faults"), &w->faults, "scenario",
-                  err, size) != 0)
+      load_faults(json_object_get(root, "faults"), &w->faults, "scenario", err,
+                  size) != 0)
     return -1;
   if (!json_is_array(list) || json_array_size(list) == 0)
     return fail(err, size, "scenario: datasets must be a non-empty array");
@@ -341,8 +353,8 @@ static int load_world(sim_world_t *w, const json_t *root, char *err,
   for (size_t i = 0; i < json_array_size(list); i++) {
     snprintf(at, sizeof(at), "datasets[%zu]", i);
     w->datasets_num++;
-    if (load_dataset(json_array_get(list, i), &w->datasets[i], at, err,
-                     size) != 0)
+    if (load_dataset(json_array_get(list, i), &w->datasets[i], at, err, size) !=
+        0)
       return -1;
   }
   return 0;
@@ -365,8 +377,7 @@ static int index_world(sim_world_t *w, char *err, size_t size) {
   return 0;
 }
 
-int sim_world_load(sim_world_t *w, const char *path, char *err,
-                   size_t size) {
+int sim_world_load(sim_world_t *w, const char *path, char *err, size_t size) {
   json_error_t jerr;
   json_t *root = json_load_file(path, 0, &jerr);
   char reason[256];
@@ -387,8 +398,7 @@ int sim_world_load(sim_world_t *w, const char *path, char *err,
   return status;
 }
 
-int sim_fault_parse(sim_faults_t *f, const char *spec, char *err,
-                    size_t size) {
+int sim_fault_parse(sim_faults_t *f, const char *spec, char *err, size_t size) {
   const char *eq = strchr(spec, '=');
   char *end;
   double rate;
@@ -406,9 +416,10 @@ int sim_fault_parse(sim_faults_t *f, const char *spec, char *err,
       return 0;
     }
   }
-  return fail(err, size, "--fault %s: unknown kind (stall, http_5xx, "
-                         "http_429, code_4100, code_4013, code_4000, "
-                         "malformed, truncated)",
+  return fail(err, size,
+              "--fault %s: unknown kind (stall, http_5xx, "
+              "http_429, code_4100, code_4013, code_4000, "
+              "malformed, truncated)",
               spec);
 }
 

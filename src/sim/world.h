@@ -31,8 +31,8 @@ enum {
 };
 
 typedef struct sim_faults {
-  int latency_ms; /* added to every answer */
-  int jitter_ms;  /* plus a uniform draw in [0, jitter_ms] */
+  int latency_ms;               /* added to every answer */
+  int jitter_ms;                /* plus a uniform draw in [0, jitter_ms] */
   double rate[SIM_FAULT_KINDS]; /* share of requests, 0 to 1 */
   unsigned set; /* which fields were given: bit k for rate[k], SIM_SET_* */
 } sim_faults_t;
@@ -43,10 +43,10 @@ typedef struct sim_doc {
   char name[64];
   char type[16];
   int64_t size;
-  double start_progress; /* percent at time 0 */
-  double rate;           /* percent per second; 0 keeps it where it is */
-  int fail_at;           /* percent at which it fails; -1 never */
-  int64_t fixed_status;  /* >= 0: reported as is, whatever the progress */
+  double start_progress;   /* percent at time 0 */
+  double rate;             /* percent per second; 0 keeps it where it is */
+  int fail_at;             /* percent at which it fails; -1 never */
+  int64_t fixed_status;    /* >= 0: reported as is, whatever the progress */
   int64_t fixed_remaining; /* >= 0: reported as is */
   int update_type;
   int update_interval;

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Sets everything up and runs the whole test suite: formatting, the unit,
+# integration and end-to-end tests, the end-to-end run under valgrind, and
+# the unit and integration tests again under AddressSanitizer and UBSan.
+set -eu
+
+cd "$(dirname "$0")/.."
+sh contrib/setup-debian.sh
+
+echo "== formatting (clang-format)"
+clang-format --dry-run --Werror src/*.c src/*.h src/sim/*.c src/sim/*.h \
+  t/*.c t/*.h
+
+echo "== make check"
+make -C build check || { cat build/t/*.log; exit 1; }
+cat build/test-suite.log 2>/dev/null | head -20
+
+echo "== end to end under valgrind"
+(cd build && VALGRIND=1 srcdir=.. builddir=. sh ../t/e2e.sh)
+
+echo "== sanitizers (ASan, UBSan)"
+mkdir -p build-asan
+cd build-asan
+[ -f Makefile ] || ../configure --enable-werror \
+  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+make -j"$(nproc)" check TESTS="t/test_config t/test_response t/test_plugin t/test_sim" ||
+  { cat t/*.log; exit 1; }
+echo "== all tests passed"
