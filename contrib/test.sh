@@ -16,7 +16,8 @@ make -C build check || { cat build/t/*.log; exit 1; }
 cat build/test-suite.log 2>/dev/null | head -20
 
 echo "== end to end under valgrind"
-(cd build && VALGRIND=1 srcdir=.. builddir=. sh ../t/e2e.sh)
+(cd build && VALGRIND=1 srcdir=.. builddir=. sh ../t/e2e.sh) |
+  tee build/t/e2e-valgrind.out
 
 echo "== sanitizers (ASan, UBSan)"
 mkdir -p build-asan
@@ -25,4 +26,13 @@ cd build-asan
   CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 make -j"$(nproc)" check TESTS="t/test_config t/test_response t/test_plugin t/test_sim" ||
   { cat t/*.log; exit 1; }
-echo "== all tests passed"
+cd ..
+
+# One closing line for every check run: Check's counts and the end-to-end
+# test's, from the plain and the sanitizer builds.
+cat build/t/*.log build/t/e2e-valgrind.out build-asan/t/*.log | awk '
+  /^[0-9]+%: Checks: / {
+    gsub(",", ""); pass += $3 - $5 - $7; fail += $5 + $7
+  }
+  /^[0-9]+ passed, [0-9]+ failed$/ { pass += $1; fail += $3 }
+  END { printf "%d passed, %d failed\n", pass, fail; exit fail > 0 }'

@@ -178,8 +178,7 @@ static const invalid_case_t invalid_cases[] = {
      "option \"Instance\" in <Dataset \"7442585813587000001\">: instance name "
      "is empty"},
     {"Instance too long",
-     "Token \"t\"\n" DS1
-     "Instance "
+     "Token \"t\"\n" DS1 "Instance "
      "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n" DOC1
          END,
