@@ -190,6 +190,9 @@ static int coze_init(void) {
     return -1;
   }
   coze_curl_ready = true;
+  INFO("coze plugin: %s, %s, %zu dataset(s), at most %d connection(s)",
+       coze_request_user_agent(), curl_version(), coze_cfg.datasets_num,
+       coze_cfg.max_connections);
 
   coze_http = coze_http_create(coze_cfg.max_connections, err, sizeof(err));
   coze_states = calloc(coze_cfg.datasets_num, sizeof(*coze_states));

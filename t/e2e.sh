@@ -131,6 +131,8 @@ grep -q 'coze plugin: dataset "locked" (7442585813587000002): 1 of 1 request(s) 
   "$work/collectd.log" || fail "no error logged for dataset locked"
 grep -q 'coze plugin: dataset "manuals" (7442585813587000001): polling 4 documents in 1 request(s)' \
   "$work/collectd.log" || fail "no start-up line for dataset manuals"
+grep -q 'coze plugin: collectd-coze/[0-9.]*, libcurl/' "$work/collectd.log" ||
+  fail "the plugin does not name itself and its version"
 ok "a refused dataset is logged with code, message and log ID"
 
 grep -q "$token" "$work/collectd.log" "$work/daemon.out" &&
@@ -153,5 +155,15 @@ rows=$(cat "$work/csv/e2e-host/coze-manuals/percent-install"-* |
 logged=$(grep -c 'dataset "locked".*failed' "$work/collectd.log")
 [ "$logged" = 1 ] || fail "the lasting failure was logged $logged times"
 ok "values come at every interval and a lasting failure is logged once"
+
+# coze-sim ends cleanly on SIGTERM and says how much it served.
+kill -TERM "$sim_pid"
+status=0
+wait "$sim_pid" || status=$?
+sim_pid=
+[ "$status" = 0 ] || fail "coze-sim exited with $status on SIGTERM"
+grep -q '^coze-sim: served [1-9][0-9]* requests$' "$work/sim.err" ||
+  fail "coze-sim's last words: $(cat "$work/sim.err")"
+ok "coze-sim exits 0 on SIGTERM"
 
 echo "$passed passed, 0 failed"

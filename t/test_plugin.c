@@ -13,7 +13,9 @@
 #include "confparse.h"
 #include "coze_version.h"
 #include "httpd.h"
+#include "server.h"
 #include "stubs.h"
+#include "world.h"
 
 void module_register(void);
 
@@ -166,13 +168,12 @@ static char *replace_url(const char *text) {
   return out;
 }
 
-/* Starts the server and the plugin with this configuration. */
-static void start(const char *conf) {
+/* Starts the plugin with this configuration, @URL@ replaced by the
+ * scripted server's address. */
+static void start_plugin(const char *conf) {
   char *text;
   oconfig_item_t *ci;
 
-  port = httpd_start(script, NULL);
-  ck_assert_uint_ne(port, 0);
   text = replace_url(conf);
   ci = conf_parse(text);
   ck_assert_ptr_nonnull(ci);
@@ -182,6 +183,13 @@ static void start(const char *conf) {
   ck_assert_ptr_nonnull(stub_read_cb);
   conf_free(ci);
   free(text);
+}
+
+/* Starts the scripted server, then the plugin. */
+static void start(const char *conf) {
+  port = httpd_start(script, NULL);
+  ck_assert_uint_ne(port, 0);
+  start_plugin(conf);
 }
 
 static double now_ms(void) {
@@ -539,6 +547,129 @@ START_TEST(test_no_block_refused_at_init) {
 }
 END_TEST
 
+/* The plugin against coze-sim: every document of a generated world comes
+ * back with the values the simulator's model gives it. */
+static char *sim_config(const sim_world_t *w, const char *url) {
+  size_t size = 4096 + w->datasets_num * w->datasets[0].docs_num * 64;
+  char *conf = malloc(size);
+  size_t n = (size_t)snprintf(conf, size,
+                              "BaseURL \"%s\"\nToken \"sim\"\n"
+                              "BatchSize 50\n",
+                              url);
+
+  for (size_t i = 0; i < w->datasets_num; i++) {
+    const sim_dataset_t *ds = &w->datasets[i];
+
+    n += (size_t)snprintf(conf + n, size - n,
+                          "<Dataset \"%s\">\nInstance \"%s\"\n", ds->id_text,
+                          ds->name);
+    for (size_t j = 0; j < ds->docs_num; j++)
+      n += (size_t)snprintf(conf + n, size - n, "Document \"%s\"\n",
+                            ds->docs[j].id_text);
+    n += (size_t)snprintf(conf + n, size - n, "</Dataset>\n");
+  }
+  return conf;
+}
+
+static void serve_sim(sim_world_t *w, enum sim_fault second_fault) {
+  sim_gen_options_t gen = {.datasets = 3,
+                           .documents = 120,
+                           .seed = 11,
+                           .fail_share = 0.1,
+                           .min_duration = 2000,
+                           .max_duration = 4000};
+  sim_server_options_t o = {
+      .listen = "127.0.0.1:0", .token = "sim", .stall_seconds = 1};
+  char url[128];
+  char err[256];
+  char *conf;
+
+  ck_assert_int_eq(sim_world_generate(w, &gen), 0);
+  if (second_fault != SIM_FAULT_NONE) {
+    w->datasets[1].faults.rate[second_fault] = 1;
+    w->datasets[1].faults.set |= 1u << second_fault;
+  }
+  sim_world_resolve(w);
+  ck_assert_msg(sim_server_start(w, &o, url, sizeof(url), err, sizeof(err)) ==
+                    0,
+                "%s", err);
+  conf = sim_config(w, url);
+  start_plugin(conf);
+  free(conf);
+}
+
+static void assert_sim_dataset(const sim_dataset_t *ds) {
+  for (size_t j = 0; j < ds->docs_num; j++) {
+    const sim_doc_t *d = &ds->docs[j];
+    const stub_value_t *size = stub_find(ds->name, "bytes", d->id_text);
+    const stub_value_t *status = stub_find(ds->name, "gauge", d->id_text);
+    const stub_value_t *progress = stub_find(ds->name, "percent", d->id_text);
+    const stub_value_t *left = stub_find(ds->name, "timeleft", d->id_text);
+
+    ck_assert_msg(size && status && progress && left, "%s/%s incomplete",
+                  ds->name, d->id_text);
+    ck_assert(size->value == (double)d->size);
+    /* The slowest document needs 2000 s: all are still processing. */
+    ck_assert(status->value == 0);
+    ck_assert(progress->value <= 1);
+    ck_assert(left->value >= 1900 && left->value <= 4000);
+  }
+}
+
+START_TEST(test_against_sim) {
+  sim_world_t w;
+
+  serve_sim(&w, SIM_FAULT_NONE);
+  read_once();
+  ck_assert_uint_eq(stub_values_num, 3 * 120 * 4);
+  for (size_t i = 0; i < w.datasets_num; i++)
+    assert_sim_dataset(&w.datasets[i]);
+  ck_assert_uint_eq(stub_count_logs(LOG_INFO, "in 3 request(s)"), 3);
+  ck_assert_uint_eq(stub_count_logs(LOG_ERR, ""), 0);
+  stub_shutdown_cb();
+  sim_server_stop();
+  sim_world_free(&w);
+}
+END_TEST
+
+/* One dataset behind a simulated fault: logged, the others unharmed. */
+static const struct {
+  enum sim_fault fault;
+  const char *log;
+} sim_fault_cases[] = {
+    {SIM_FAULT_STALL, "request failed: "},
+    {SIM_FAULT_HTTP_5XX, "HTTP 5"},
+    {SIM_FAULT_HTTP_429, "HTTP 429, code 4013: too many requests"},
+    {SIM_FAULT_CODE_4100, "code 4100: authentication is invalid"},
+    {SIM_FAULT_CODE_4013, "code 4013: too many requests"},
+    {SIM_FAULT_CODE_4000, "code 4000: invalid parameter"},
+    {SIM_FAULT_MALFORMED, "unusable answer: invalid JSON"},
+    {SIM_FAULT_TRUNCATED, "request failed: transfer closed with"},
+};
+
+START_TEST(test_against_sim_faults) {
+  sim_world_t w;
+  char want[160];
+
+  stub_interval = MS_TO_CDTIME_T(2000);
+  serve_sim(&w, sim_fault_cases[_i].fault);
+  read_once();
+  assert_sim_dataset(&w.datasets[0]);
+  assert_sim_dataset(&w.datasets[2]);
+  ck_assert_ptr_null(
+      stub_find(w.datasets[1].name, "bytes", w.datasets[1].docs[0].id_text));
+  snprintf(want, sizeof(want), "dataset \"%s\" (%s): 3 of 3 request(s) failed",
+           w.datasets[1].name, w.datasets[1].id_text);
+  if (stub_count_logs(LOG_ERR, sim_fault_cases[_i].log) != 1)
+    stub_dump_logs();
+  ck_assert_uint_eq(stub_count_logs(LOG_ERR, want), 1);
+  ck_assert_uint_eq(stub_count_logs(LOG_ERR, sim_fault_cases[_i].log), 1);
+  stub_shutdown_cb();
+  sim_server_stop();
+  sim_world_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("plugin");
   TCase *tc = tcase_create("http");
@@ -559,6 +690,9 @@ int main(void) {
   tcase_add_test(tc, test_default_timeout_is_interval);
   tcase_add_test(tc, test_refused_config_does_not_poll);
   tcase_add_test(tc, test_no_block_refused_at_init);
+  tcase_add_test(tc, test_against_sim);
+  tcase_add_loop_test(tc, test_against_sim_faults, 0,
+                      sizeof(sim_fault_cases) / sizeof(sim_fault_cases[0]));
   suite_add_tcase(s, tc);
 
   sr = srunner_create(s);
