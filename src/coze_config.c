@@ -134,6 +134,21 @@ static int parse_id(const char *text, uint64_t *out) {
   return 0;
 }
 
+/* Reads the first value of ci as an ID. An unquoted one is refused:
+ * collectd has already turned it into a double and lost digits. */
+static int want_id(parser_t *p, const oconfig_item_t *ci, const char *what,
+                   const char **text, uint64_t *value) {
+  if (ci->values[0].type == OCONFIG_TYPE_NUMBER)
+    return fail(p, ci,
+                "the %s ID must be quoted: as a number it would lose digits",
+                what);
+  if (get_string(p, ci, 0, text) != 0)
+    return -1;
+  if (parse_id(*text, value) != 0)
+    return fail(p, ci, "\"%s\" is not a decimal %s ID", *text, what);
+  return 0;
+}
+
 /* An instance becomes part of collectd's identifier host/plugin-instance/
  * type-instance: it must be short enough and must not hold a slash. */
 static int check_instance(parser_t *p, const oconfig_item_t *ci,
@@ -258,16 +273,9 @@ static int opt_document(parser_t *p, const oconfig_item_t *ci, settings_t *s) {
   uint64_t value;
 
   (void)s;
-  if (want_values(p, ci, 1, 2) != 0)
+  if (want_values(p, ci, 1, 2) != 0 ||
+      want_id(p, ci, "document", &id, &value) != 0)
     return -1;
-  if (ci->values[0].type == OCONFIG_TYPE_NUMBER)
-    return fail(p, ci,
-                "the document ID must be quoted: as a number it "
-                "would lose digits");
-  if (get_string(p, ci, 0, &id) != 0)
-    return -1;
-  if (parse_id(id, &value) != 0)
-    return fail(p, ci, "\"%s\" is not a decimal document ID", id);
   if (ci->values_num == 2) {
     if (get_string(p, ci, 1, &alias) != 0 || check_instance(p, ci, alias) != 0)
       return -1;
@@ -409,16 +417,9 @@ static int opt_dataset(parser_t *p, const oconfig_item_t *ci, settings_t *s) {
   int status;
 
   (void)s;
-  if (want_values(p, ci, 1, 1) != 0)
+  if (want_values(p, ci, 1, 1) != 0 ||
+      want_id(p, ci, "dataset", &id, &value) != 0)
     return -1;
-  if (ci->values[0].type == OCONFIG_TYPE_NUMBER)
-    return fail(p, ci,
-                "the dataset ID must be quoted: as a number it would "
-                "lose digits");
-  if (get_string(p, ci, 0, &id) != 0)
-    return -1;
-  if (parse_id(id, &value) != 0)
-    return fail(p, ci, "\"%s\" is not a decimal dataset ID", id);
 
   list = realloc(p->datasets, (p->datasets_num + 1) * sizeof(*list));
   if (list == NULL)

@@ -12,6 +12,8 @@
 
 #include <microhttpd.h>
 
+#include "cut.h"
+
 #define MAX_REQUESTS 4096
 
 typedef struct pending {
@@ -29,29 +31,6 @@ static unsigned connections;
 static unsigned open_now;
 static unsigned open_max;
 
-typedef struct cut_body {
-  char *data;
-  size_t len;
-} cut_body_t;
-
-static ssize_t cut_reader(void *cls, uint64_t pos, char *buf, size_t max) {
-  cut_body_t *cut = cls;
-  size_t half = cut->len / 2;
-
-  if (pos >= half)
-    return MHD_CONTENT_READER_END_WITH_ERROR;
-  if (max > half - pos)
-    max = half - pos;
-  memcpy(buf, cut->data + pos, max);
-  return (ssize_t)max;
-}
-
-static void cut_free(void *cls) {
-  cut_body_t *cut = cls;
-  free(cut->data);
-  free(cut);
-}
-
 static void copy_header(struct MHD_Connection *c, const char *name, char *dst,
                         size_t size) {
   const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
@@ -62,11 +41,7 @@ static struct MHD_Response *make_response(httpd_reply_t *reply) {
   struct MHD_Response *r;
 
   if (reply->cut_short) {
-    cut_body_t *cut = malloc(sizeof(*cut));
-    cut->data = reply->body;
-    cut->len = reply->body_len;
-    r = MHD_create_response_from_callback(reply->body_len, 4096, cut_reader,
-                                          cut, cut_free);
+    r = sim_cut_response(reply->body, reply->body_len);
   } else if (reply->body != NULL) {
     r = MHD_create_response_from_buffer(reply->body_len, reply->body,
                                         MHD_RESPMEM_MUST_FREE);

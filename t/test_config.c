@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "confparse.h"
 #include "coze_config.h"
 
@@ -374,8 +375,6 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("config");
   TCase *tc = tcase_create("config");
-  SRunner *sr;
-  int failed;
 
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_loop_test(tc, test_valid, 0,
@@ -386,9 +385,5 @@ int main(void) {
   tcase_add_test(tc, test_token_file_too_large);
   suite_add_tcase(s, tc);
 
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return run_suite(s);
 }

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "check_main.h"
 #include "confparse.h"
 #include "coze_version.h"
 #include "httpd.h"
@@ -673,8 +674,6 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("plugin");
   TCase *tc = tcase_create("http");
-  SRunner *sr;
-  int failed;
 
   tcase_set_timeout(tc, 60);
   tcase_add_checked_fixture(tc, setup, NULL);
@@ -695,9 +694,5 @@ int main(void) {
                       sizeof(sim_fault_cases) / sizeof(sim_fault_cases[0]));
   suite_add_tcase(s, tc);
 
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return run_suite(s);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "coze_response.h"
 
 #define MAX_CASES 128
@@ -171,8 +172,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("response");
   TCase *tc = tcase_create("fixtures");
-  SRunner *sr;
-  int failed;
+  int status;
 
   valid_num = list_cases("valid", valid_names);
   invalid_num = list_cases("invalid", invalid_names);
@@ -186,13 +186,10 @@ int main(void) {
   tcase_add_test(tc, test_reuse);
   suite_add_tcase(s, tc);
 
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  status = run_suite(s);
   for (size_t i = 0; i < valid_num; i++)
     free(valid_names[i]);
   for (size_t i = 0; i < invalid_num; i++)
     free(invalid_names[i]);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return status;
 }

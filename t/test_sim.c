@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "check_main.h"
 #include "server.h"
 #include "world.h"
 
@@ -605,8 +606,7 @@ int main(void) {
   Suite *s = suite_create("sim");
   TCase *world_tc = tcase_create("world");
   TCase *http_tc = tcase_create("http");
-  SRunner *sr;
-  int failed;
+  int status;
 
   curl_global_init(CURL_GLOBAL_ALL);
   tcase_add_loop_test(world_tc, test_doc_state, 0,
@@ -630,10 +630,7 @@ int main(void) {
   tcase_add_test(http_tc, test_latency);
   suite_add_tcase(s, http_tc);
 
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  status = run_suite(s);
   curl_global_cleanup();
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return status;
 }

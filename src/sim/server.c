@@ -3,6 +3,8 @@
  * keep-alive connections are served without hand-offs. */
 #include "server.h"
 
+#include "cut.h"
+
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -379,39 +381,12 @@ static void route(struct MHD_Connection *c, const char *url, const char *method,
   json_decref(body);
 }
 
-typedef struct cut {
-  char *data;
-  size_t len;
-} cut_t;
-
-static ssize_t cut_reader(void *cls, uint64_t pos, char *buf, size_t max) {
-  cut_t *cut = cls;
-  size_t half = cut->len / 2;
-
-  if (pos >= half)
-    return MHD_CONTENT_READER_END_WITH_ERROR;
-  if (max > half - pos)
-    max = half - pos;
-  memcpy(buf, cut->data + pos, max);
-  return (ssize_t)max;
-}
-
-static void cut_free(void *cls) {
-  cut_t *cut = cls;
-  free(cut->data);
-  free(cut);
-}
-
 static enum MHD_Result send_reply(struct MHD_Connection *c, reply_t *r) {
   struct MHD_Response *resp;
   enum MHD_Result ret;
 
   if (r->cut_short) {
-    cut_t *cut = malloc(sizeof(*cut));
-    cut->data = r->body;
-    cut->len = r->len;
-    resp = MHD_create_response_from_callback(r->len, 4096, cut_reader, cut,
-                                             cut_free);
+    resp = sim_cut_response(r->body, r->len);
   } else {
     resp =
         MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
