@@ -190,9 +190,10 @@ static int coze_init(void) {
     return -1;
   }
   coze_curl_ready = true;
-  INFO("coze plugin: %s, %s, %zu dataset(s), at most %d connection(s)",
-       coze_request_user_agent(), curl_version(), coze_cfg.datasets_num,
-       coze_cfg.max_connections);
+  INFO("coze plugin: %s, libcurl/%s, %zu dataset(s), at most %d "
+       "connection(s)",
+       coze_request_user_agent(), curl_version_info(CURLVERSION_NOW)->version,
+       coze_cfg.datasets_num, coze_cfg.max_connections);
 
   coze_http = coze_http_create(coze_cfg.max_connections, err, sizeof(err));
   coze_states = calloc(coze_cfg.datasets_num, sizeof(*coze_states));

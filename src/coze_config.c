@@ -186,6 +186,11 @@ static int opt_base_url(parser_t *p, const oconfig_item_t *ci, settings_t *s) {
     return fail(p, ci, "\"%s\" is not an http:// or https:// URL", url);
   if (host[0] == '\0' || host[0] == '/')
     return fail(p, ci, "\"%s\" has no host", url);
+  if (strchr(host, '@') != NULL)
+    return fail(p, ci,
+                "\"%s\" holds credentials; give the token with Token "
+                "or TokenFile",
+                url);
   if (strpbrk(url, " \t\r\n?#") != NULL)
     return fail(p, ci, "\"%s\" holds white space, a query or a fragment", url);
   if (set_string(p, ci, &s->base_url, url) != 0)

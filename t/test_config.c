@@ -190,6 +190,10 @@ static const invalid_case_t invalid_cases[] = {
      "http:// or https:// URL"},
     {"BaseURL without host", "Token \"t\"\nBaseURL \"https://\"\n" DS1 DOC1 END,
      "option \"BaseURL\" in <Plugin coze>: \"https://\" has no host"},
+    {"BaseURL with credentials",
+     "Token \"t\"\nBaseURL \"https://me:pw@api.coze.cn\"\n" DS1 DOC1 END,
+     "option \"BaseURL\" in <Plugin coze>: \"https://me:pw@api.coze.cn\" "
+     "holds credentials"},
     {"BaseURL with a query",
      "Token \"t\"\n" DS1 DOC1 "BaseURL \"https://x.cn/?a=1\"\n" END,
      "option \"BaseURL\" in <Dataset \"7442585813587000001\">: "
