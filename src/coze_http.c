@@ -1,7 +1,9 @@
 /* libcurl multi transport. Every request of a read shares one multi handle,
  * hence one connection pool: connections (and TLS sessions) survive from one
- * read to the next, and CURLMOPT_MAX_TOTAL_CONNECTIONS bounds how many are
- * open at once; requests beyond the bound wait for a free connection. */
+ * read to the next. At most MaxConnections requests are in flight at once;
+ * the others wait for one of them to finish and are only then handed to
+ * libcurl, so that their timeout counts from their own start and a slow
+ * dataset cannot make a healthy one time out while it waits. */
 #include "coze_http.h"
 
 #include <stdio.h>
@@ -13,6 +15,7 @@
 
 struct coze_http {
   CURLM *multi;
+  size_t max_active; /* requests in flight at once */
   coze_transfer_t **transfers;
   size_t transfers_num;
 };
@@ -74,6 +77,7 @@ coze_http_t *coze_http_create(int max_connections, char *err, size_t err_size) {
   curl_multi_setopt(http->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                     (long)max_connections);
   curl_multi_setopt(http->multi, CURLMOPT_MAXCONNECTS, (long)max_connections);
+  http->max_active = (size_t)max_connections;
   return http;
 }
 
@@ -193,45 +197,63 @@ static size_t collect(coze_http_t *http, coze_http_done_fn done, void *ctx) {
   return n;
 }
 
-void coze_http_run(coze_http_t *http, long default_timeout_ms,
-                   coze_http_done_fn done, void *ctx) {
-  size_t pending = 0;
-  CURLMcode mc = CURLM_OK;
+/* Starts transfers from *next on while fewer than max_active are in
+ * flight. */
+static void feed(coze_http_t *http, size_t *next, size_t *active,
+                 long timeout_ms, coze_http_done_fn done, void *ctx) {
+  while (*active < http->max_active && *next < http->transfers_num) {
+    coze_transfer_t *t = http->transfers[(*next)++];
 
-  for (size_t i = 0; i < http->transfers_num; i++) {
-    coze_transfer_t *t = http->transfers[i];
-
-    start(http, t, default_timeout_ms);
+    start(http, t, timeout_ms);
     if (t->active)
-      pending++;
+      (*active)++;
     else
       done(t, ctx);
   }
+}
 
-  while (pending > 0) {
+/* Reports every transfer a broken multi handle left unfinished. */
+static void abandon(coze_http_t *http, size_t next, CURLMcode mc,
+                    coze_http_done_fn done, void *ctx) {
+  for (size_t i = 0; i < http->transfers_num; i++) {
+    coze_transfer_t *t = http->transfers[i];
+
+    if (!t->active && i < next)
+      continue;
+    snprintf(t->error, sizeof(t->error), "libcurl: %s",
+             curl_multi_strerror(mc));
+    if (t->active) {
+      finish(http, t, CURLE_FAILED_INIT, done, ctx);
+    } else {
+      t->result = CURLE_FAILED_INIT;
+      done(t, ctx);
+    }
+  }
+}
+
+void coze_http_run(coze_http_t *http, long default_timeout_ms,
+                   coze_http_done_fn done, void *ctx) {
+  size_t next = 0;
+  size_t active = 0;
+  CURLMcode mc = CURLM_OK;
+
+  feed(http, &next, &active, default_timeout_ms, done, ctx);
+  while (active > 0) {
     int running;
 
     mc = curl_multi_perform(http->multi, &running);
     if (mc != CURLM_OK)
       break;
-    pending -= collect(http, done, ctx);
-    if (pending == 0)
+    active -= collect(http, done, ctx);
+    feed(http, &next, &active, default_timeout_ms, done, ctx);
+    if (active == 0)
       break;
     mc = curl_multi_poll(http->multi, NULL, 0, 1000, NULL);
     if (mc != CURLM_OK)
       break;
   }
-
-  /* Only a broken multi handle gets here with transfers still active. */
-  for (size_t i = 0; mc != CURLM_OK && i < http->transfers_num; i++) {
-    coze_transfer_t *t = http->transfers[i];
-
-    if (!t->active)
-      continue;
-    snprintf(t->error, sizeof(t->error), "libcurl: %s",
-             curl_multi_strerror(mc));
-    finish(http, t, CURLE_FAILED_INIT, done, ctx);
-  }
+  if (mc != CURLM_OK)
+    abandon(http, next, mc, done, ctx);
 }
 
 void coze_http_destroy(coze_http_t *http) {

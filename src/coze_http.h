@@ -1,5 +1,5 @@
 /* The HTTP transport: a set of prepared POST requests that one call runs
- * all at once through libcurl's multi interface, with a bound on open
+ * concurrently through libcurl's multi interface, with a bound on open
  * connections, keeping connections alive from one run to the next. */
 #ifndef COZE_HTTP_H
 #define COZE_HTTP_H
@@ -47,9 +47,9 @@ coze_http_t *coze_http_create(int max_connections, char *err, size_t err_size);
 coze_transfer_t *coze_http_add(coze_http_t *http, char *url, char *body,
                                struct curl_slist *headers, void *owner);
 
-/* Runs every prepared request at once and calls done for each as it
- * completes, so fast answers are handled while slow ones are still in
- * flight. Returns once all are complete or timed out. */
+/* Runs every prepared request, max_connections at a time, and calls done
+ * for each as it completes, so fast answers are handled while slow ones
+ * are still in flight. Returns once all are complete or timed out. */
 void coze_http_run(coze_http_t *http, long default_timeout_ms,
                    coze_http_done_fn done, void *ctx);
 

@@ -482,6 +482,25 @@ START_TEST(test_connections) {
 }
 END_TEST
 
+/* A request waiting for a connection held by a slow dataset keeps its
+ * whole timeout for itself once it starts. */
+START_TEST(test_waiting_does_not_time_out) {
+  world.rules[0] = (rule_t){
+      .dataset = "7442585813587000001", .mode = MODE_SLOW, .delay_ms = 1200};
+  start("BaseURL \"@URL@\"\nToken \"t\"\nMaxConnections 1\n"
+        "<Dataset \"7442585813587000001\">\nTimeout 3000\nDocument \"5\"\n"
+        "</Dataset>\n<Dataset \"7442585813587000002\">\nTimeout 800\n"
+        "Document \"6\"\n</Dataset>\n");
+  read_once();
+
+  assert_document("7442585813587000001", 5, "5");
+  assert_document("7442585813587000002", 6, "6");
+  ck_assert_uint_eq(stub_count_logs(LOG_ERR, ""), 0);
+  ck_assert_uint_eq(httpd_max_concurrent(), 1);
+  stop();
+}
+END_TEST
+
 /* A document the answer leaves out is logged when it goes missing and when
  * it comes back, not at every read, and is not dispatched meanwhile. */
 START_TEST(test_missing_document) {
@@ -685,6 +704,7 @@ int main(void) {
   tcase_add_test(tc, test_slow_next_to_fast);
   tcase_add_test(tc, test_many_documents);
   tcase_add_test(tc, test_connections);
+  tcase_add_test(tc, test_waiting_does_not_time_out);
   tcase_add_test(tc, test_missing_document);
   tcase_add_test(tc, test_default_timeout_is_interval);
   tcase_add_test(tc, test_refused_config_does_not_poll);
