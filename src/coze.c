@@ -165,14 +165,14 @@ static size_t coze_total_batches(void) {
 
 static void coze_log_start(const coze_state_t *st) {
   const coze_dataset_t *ds = st->ds;
-  char timeout[64] = "the read interval";
+  double interval = CDTIME_T_TO_DOUBLE(plugin_get_interval());
+  long timeout_ms =
+      ds->timeout_ms > 0 ? ds->timeout_ms : (long)(interval * 1000);
 
-  if (ds->timeout_ms > 0)
-    snprintf(timeout, sizeof(timeout), "%ld ms", ds->timeout_ms);
   INFO("coze plugin: dataset \"%s\" (%s): polling %zu documents in %u "
-       "request(s) to %s every interval, timeout %s",
+       "request(s) to %s every %g s, timeout %ld ms",
        ds->instance, ds->id_text, ds->documents_num, st->requests, ds->base_url,
-       timeout);
+       interval, timeout_ms);
 }
 
 static int coze_init(void) {

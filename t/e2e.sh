@@ -129,7 +129,7 @@ ok "progress, status, size and remaining time stored under e2e-host/coze-manuals
   fail "values stored for the dataset whose answers are refused"
 grep -q 'coze plugin: dataset "locked" (7442585813587000002): 1 of 1 request(s) failed: code 4100: authentication is invalid, log ID [0-9A-F]*; retrying every interval' \
   "$work/collectd.log" || fail "no error logged for dataset locked"
-grep -q 'coze plugin: dataset "manuals" (7442585813587000001): polling 4 documents in 1 request(s)' \
+grep -q 'coze plugin: dataset "manuals" (7442585813587000001): polling 4 documents in 1 request(s) to http://127.0.0.1:[0-9]* every 1 s, timeout 1000 ms' \
   "$work/collectd.log" || fail "no start-up line for dataset manuals"
 grep -q 'coze plugin: collectd-coze/[0-9.]*, libcurl/' "$work/collectd.log" ||
   fail "the plugin does not name itself and its version"
