@@ -21,6 +21,15 @@
  * count stands for the rest. */
 #define COZE_MISSING_LOG_MAX 10
 
+/* Why a request did not count. kind names the sort of failure without the
+ * details that change from one occurrence to the next (byte counts, log
+ * IDs), so that a lasting failure is recognised as the same one. */
+typedef struct coze_failure {
+  char kind[64];
+  char text[512];
+  char logid[128];
+} coze_failure_t;
+
 typedef struct coze_state {
   coze_dataset_t *ds;
   size_t *by_id;  /* document indexes sorted by ID, for the answer lookup */
@@ -30,12 +39,11 @@ typedef struct coze_state {
   unsigned requests;
   unsigned failed;
   unsigned missing_logged;
-  char error[512]; /* the first failure, without its log ID */
-  char logid[128];
+  coze_failure_t first; /* the first failure of this read */
 
   /* Across reads. */
   bool failing;
-  char last_error[512];
+  char last_kind[64];
   unsigned failed_reads;
 } coze_state_t;
 
@@ -227,21 +235,21 @@ static void coze_snippet(char *out, size_t size, const char *body, size_t len) {
     snprintf(out + n, size - n, "...");
 }
 
-/* Describes why a completed transfer does not count, in out; returns 0 when
- * it counts. Fills coze_answer when the body parsed. */
-static int coze_judge(coze_transfer_t *t, char *out, size_t size, char *logid,
-                      size_t logid_size) {
+/* Fills f with why a completed transfer does not count and returns -1, or
+ * returns 0 when it counts. Fills coze_answer when the body parsed. */
+static int coze_judge(coze_transfer_t *t, coze_failure_t *f) {
   char perr[256];
   bool ok_status = t->http_status >= 200 && t->http_status < 300;
   int parsed;
 
-  snprintf(logid, logid_size, "%s", t->logid);
+  snprintf(f->logid, sizeof(f->logid), "%s", t->logid);
   if (t->result != CURLE_OK) {
+    snprintf(f->kind, sizeof(f->kind), "curl %d", (int)t->result);
     if (t->overflow)
-      snprintf(out, size, "the answer is larger than %d bytes",
+      snprintf(f->text, sizeof(f->text), "the answer is larger than %d bytes",
                COZE_RESPONSE_MAX);
     else
-      snprintf(out, size, "request failed: %s",
+      snprintf(f->text, sizeof(f->text), "request failed: %s",
                t->error[0] ? t->error : curl_easy_strerror(t->result));
     return -1;
   }
@@ -249,32 +257,33 @@ static int coze_judge(coze_transfer_t *t, char *out, size_t size, char *logid,
   parsed = coze_answer_parse(&coze_answer, t->response ? t->response : "",
                              t->response_len, perr, sizeof(perr));
   if (parsed == 0 && coze_answer.logid[0] != '\0')
-    snprintf(logid, logid_size, "%s", coze_answer.logid);
+    snprintf(f->logid, sizeof(f->logid), "%s", coze_answer.logid);
+  if (ok_status && parsed == 0 && coze_answer.code == 0)
+    return 0;
 
+  snprintf(f->kind, sizeof(f->kind), "http %ld code %" PRId64 " parsed %d",
+           t->http_status, parsed == 0 ? coze_answer.code : 0, parsed);
   if (!ok_status && parsed == 0) {
-    snprintf(out, size, "HTTP %ld, code %" PRId64 ": %s", t->http_status,
-             coze_answer.code, coze_answer.msg);
+    snprintf(f->text, sizeof(f->text), "HTTP %ld, code %" PRId64 ": %s",
+             t->http_status, coze_answer.code, coze_answer.msg);
   } else if (!ok_status) {
     char snippet[96];
     coze_snippet(snippet, sizeof(snippet), t->response, t->response_len);
-    snprintf(out, size, "HTTP %ld, body: \"%s\"", t->http_status, snippet);
+    snprintf(f->text, sizeof(f->text), "HTTP %ld, body: \"%s\"", t->http_status,
+             snippet);
   } else if (parsed != 0) {
-    snprintf(out, size, "HTTP %ld, unusable answer: %s", t->http_status, perr);
-  } else if (coze_answer.code != 0) {
-    snprintf(out, size, "code %" PRId64 ": %s", coze_answer.code,
-             coze_answer.msg);
+    snprintf(f->text, sizeof(f->text), "HTTP %ld, unusable answer: %s",
+             t->http_status, perr);
   } else {
-    return 0;
+    snprintf(f->text, sizeof(f->text), "code %" PRId64 ": %s", coze_answer.code,
+             coze_answer.msg);
   }
   return -1;
 }
 
-static void coze_note_failure(coze_state_t *st, const char *error,
-                              const char *logid) {
-  if (st->failed++ > 0)
-    return;
-  snprintf(st->error, sizeof(st->error), "%s", error);
-  snprintf(st->logid, sizeof(st->logid), "%s", logid);
+static void coze_note_failure(coze_state_t *st, const coze_failure_t *f) {
+  if (st->failed++ == 0)
+    st->first = *f;
 }
 
 /* Logs the documents of batch b that the answer left out, once each until
@@ -302,12 +311,11 @@ static void coze_check_missing(coze_state_t *st, const coze_batch_t *b) {
 static void coze_on_done(coze_transfer_t *t, void *ctx) {
   coze_batch_t *b = t->owner;
   coze_state_t *st = b->state;
-  char error[512];
-  char logid[128];
+  coze_failure_t f;
 
   (void)ctx;
-  if (coze_judge(t, error, sizeof(error), logid, sizeof(logid)) != 0) {
-    coze_note_failure(st, error, logid);
+  if (coze_judge(t, &f) != 0) {
+    coze_note_failure(st, &f);
     return;
   }
 
@@ -323,11 +331,12 @@ static void coze_on_done(coze_transfer_t *t, void *ctx) {
   coze_check_missing(st, b);
 
   if (coze_answer.skipped > 0) {
-    snprintf(error, sizeof(error),
+    snprintf(f.kind, sizeof(f.kind), "unreadable entries");
+    snprintf(f.text, sizeof(f.text),
              "%zu unreadable entr%s in the answer, first: %s",
              coze_answer.skipped, coze_answer.skipped == 1 ? "y" : "ies",
              coze_answer.skipped_reason);
-    coze_note_failure(st, error, logid);
+    coze_note_failure(st, &f);
   }
 }
 
@@ -347,18 +356,18 @@ static void coze_finish_dataset(coze_state_t *st) {
            ds->instance, ds->id_text, st->failed_reads);
     st->failing = false;
     st->failed_reads = 0;
-    st->last_error[0] = '\0';
+    st->last_kind[0] = '\0';
     return;
   }
 
-  if (!st->failing || strcmp(st->error, st->last_error) != 0)
+  if (!st->failing || strcmp(st->first.kind, st->last_kind) != 0)
     ERROR("coze plugin: dataset \"%s\" (%s): %u of %u request(s) failed: "
           "%s%s%s; retrying every interval",
-          ds->instance, ds->id_text, st->failed, st->requests, st->error,
-          st->logid[0] ? ", log ID " : "", st->logid);
+          ds->instance, ds->id_text, st->failed, st->requests, st->first.text,
+          st->first.logid[0] ? ", log ID " : "", st->first.logid);
   st->failing = true;
   st->failed_reads++;
-  snprintf(st->last_error, sizeof(st->last_error), "%s", st->error);
+  snprintf(st->last_kind, sizeof(st->last_kind), "%s", st->first.kind);
 }
 
 static int coze_read(user_data_t *ud) {

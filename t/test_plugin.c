@@ -135,7 +135,7 @@ static void script(const httpd_request_t *req, httpd_reply_t *reply,
     reply->body_len = strlen(body);
     return;
   case MODE_CUT_SHORT:
-    reply->body = progress_answer(req->body, 0);
+    reply->body = progress_answer(req->body, rule->omit);
     reply->body_len = strlen(reply->body);
     reply->cut_short = true;
     return;
@@ -373,6 +373,20 @@ START_TEST(test_changed_failure_is_logged) {
   read_once();
   ck_assert_uint_eq(stub_count_logs(LOG_ERR, "HTTP 500"), 1);
   ck_assert_uint_eq(stub_count_logs(LOG_ERR, "code 4100"), 1);
+  stop();
+}
+END_TEST
+
+/* The same failure with other details (here, how many bytes were cut) is
+ * still the same failure: not logged again. */
+START_TEST(test_same_failure_other_details) {
+  world.rules[0] =
+      (rule_t){.dataset = "7442585813587000001", .mode = MODE_CUT_SHORT};
+  start(TWO_DATASETS);
+  read_once();
+  world.rules[0].omit = 7442585813587000102u;
+  read_once();
+  ck_assert_uint_eq(stub_count_logs(LOG_ERR, "transfer closed with"), 1);
   stop();
 }
 END_TEST
@@ -700,6 +714,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_failures, 0,
                       sizeof(failure_cases) / sizeof(failure_cases[0]));
   tcase_add_test(tc, test_changed_failure_is_logged);
+  tcase_add_test(tc, test_same_failure_other_details);
   tcase_add_test(tc, test_connection_refused);
   tcase_add_test(tc, test_slow_next_to_fast);
   tcase_add_test(tc, test_many_documents);
