@@ -3,6 +3,9 @@
  * them all at once, hands each answer to the parser and the dispatcher, and
  * logs a dataset's trouble when it starts, when it changes and when it ends,
  * not at every interval. */
+/* For qsort_r. */
+#define _GNU_SOURCE
+
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -76,11 +79,10 @@ static int coze_config(oconfig_item_t *ci) {
   return -1;
 }
 
-static const coze_dataset_t *coze_sort_ds;
-
-static int coze_compare_doc(const void *a, const void *b) {
-  uint64_t x = coze_sort_ds->documents[*(const size_t *)a].id;
-  uint64_t y = coze_sort_ds->documents[*(const size_t *)b].id;
+static int coze_compare_doc(const void *a, const void *b, void *arg) {
+  const coze_dataset_t *ds = arg;
+  uint64_t x = ds->documents[*(const size_t *)a].id;
+  uint64_t y = ds->documents[*(const size_t *)b].id;
   return (x > y) - (x < y);
 }
 
@@ -113,8 +115,7 @@ static int coze_state_init(coze_state_t *st, coze_dataset_t *ds) {
     return -1;
   for (size_t i = 0; i < n; i++)
     st->by_id[i] = i;
-  coze_sort_ds = ds;
-  qsort(st->by_id, n, sizeof(*st->by_id), coze_compare_doc);
+  qsort_r(st->by_id, n, sizeof(*st->by_id), coze_compare_doc, ds);
   return 0;
 }
 
