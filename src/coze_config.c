@@ -98,7 +98,8 @@ static int want_integer(parser_t *p, const oconfig_item_t *ci, long min,
   if (ci->values[0].type != OCONFIG_TYPE_NUMBER)
     return fail(p, ci, "expects a number");
   d = ci->values[0].value.number;
-  if (d != (double)(long)d || d < (double)min || d > (double)max)
+  /* The range first: casting a double beyond long's range is undefined. */
+  if (!(d >= (double)min && d <= (double)max) || d != (double)(long)d)
     return fail(p, ci, "expects a whole number from %ld to %ld, got %g", min,
                 max, d);
   *out = (long)d;

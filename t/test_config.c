@@ -200,6 +200,10 @@ static const invalid_case_t invalid_cases[] = {
      "\"https://x.cn/?a=1\" holds white space, a query or a fragment"},
     {"Timeout zero", "Token \"t\"\nTimeout 0\n" DS1 DOC1 END,
      "option \"Timeout\" in <Plugin coze>: expects a whole number from 1 to "},
+    {"Timeout far beyond any integer",
+     "Token \"t\"\nTimeout 1e30\n" DS1 DOC1 END,
+     "option \"Timeout\" in <Plugin coze>: expects a whole number from 1 to "
+     "86400000, got 1e+30"},
     {"Timeout fractional", "Token \"t\"\nTimeout 1.5\n" DS1 DOC1 END,
      "option \"Timeout\" in <Plugin coze>: expects a whole number"},
     {"Timeout as a string", "Token \"t\"\n" DS1 DOC1 "Timeout \"10\"\n" END,
