@@ -38,7 +38,7 @@ echo "== sanitizers (ASan, UBSan)"
 mkdir -p build-asan
 cd build-asan
 [ -f Makefile ] || ../configure --enable-werror \
-  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+  CFLAGS="-O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all"
 make -j"$(nproc)" check TESTS="t/test_config t/test_response t/test_plugin t/test_sim" ||
   { cat t/*.log; exit 1; }
 cd ..
