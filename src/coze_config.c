@@ -117,24 +117,6 @@ static int set_string(parser_t *p, const oconfig_item_t *ci, char **slot,
   return 0;
 }
 
-/* Parses a decimal 64-bit ID: digits only, no sign, no white space. */
-static int parse_id(const char *text, uint64_t *out) {
-  uint64_t v = 0;
-  size_t len = strlen(text);
-
-  if (len == 0 || len >= COZE_ID_MAX)
-    return -1;
-  for (const char *c = text; *c != '\0'; c++) {
-    if (*c < '0' || *c > '9')
-      return -1;
-    if (v > (UINT64_MAX - (uint64_t)(*c - '0')) / 10)
-      return -1;
-    v = v * 10 + (uint64_t)(*c - '0');
-  }
-  *out = v;
-  return 0;
-}
-
 /* Reads the first value of ci as an ID. An unquoted one is refused:
  * collectd has already turned it into a double and lost digits. */
 static int want_id(parser_t *p, const oconfig_item_t *ci, const char *what,
@@ -145,7 +127,7 @@ static int want_id(parser_t *p, const oconfig_item_t *ci, const char *what,
                 what);
   if (get_string(p, ci, 0, text) != 0)
     return -1;
-  if (parse_id(*text, value) != 0)
+  if (coze_parse_id(*text, value) != 0)
     return fail(p, ci, "\"%s\" is not a decimal %s ID", *text, what);
   return 0;
 }

@@ -9,6 +9,8 @@
 
 #include "liboconfig/oconfig.h"
 
+#include "coze_id.h"
+
 #define COZE_DEFAULT_BASE_URL "https://api.coze.cn"
 #define COZE_DEFAULT_BATCH_SIZE 100
 #define COZE_DEFAULT_MAX_CONNECTIONS 8
@@ -16,8 +18,6 @@
 #define COZE_MAX_CONNECTIONS_LIMIT 1024
 /* Same as collectd's DATA_MAX_NAME_LEN, terminator included. */
 #define COZE_NAME_MAX 128
-/* A 64-bit ID has at most 20 decimal digits. */
-#define COZE_ID_MAX 21
 
 typedef struct coze_document {
   uint64_t id;

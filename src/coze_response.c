@@ -11,6 +11,8 @@
 
 #include <jansson.h>
 
+#include "coze_id.h"
+
 /* Reads an integer sent as a JSON integer or as a decimal string. */
 static int read_int64(const json_t *v, int64_t *out) {
   const char *text;
@@ -36,25 +38,11 @@ static int read_int64(const json_t *v, int64_t *out) {
 }
 
 static int read_id(const json_t *v, uint64_t *out) {
-  const char *text;
-  char *end;
-  unsigned long long parsed;
-
   if (json_is_integer(v) && json_integer_value(v) >= 0) {
     *out = (uint64_t)json_integer_value(v);
     return 0;
   }
-  if (!json_is_string(v))
-    return -1;
-  text = json_string_value(v);
-  if (text[0] < '0' || text[0] > '9')
-    return -1;
-  errno = 0;
-  parsed = strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0')
-    return -1;
-  *out = (uint64_t)parsed;
-  return 0;
+  return coze_parse_id(json_string_value(v), out);
 }
 
 static const struct {

@@ -202,7 +202,7 @@ static void answer_progress(reply_t *r, const sim_dataset_t *ds,
     uint64_t id;
     const sim_doc_t *d;
 
-    if (!json_is_string(v) || sim_parse_id(json_string_value(v), &id) != 0) {
+    if (!json_is_string(v) || coze_parse_id(json_string_value(v), &id) != 0) {
       free(out.data);
       json_decref(body);
       reply_error(r, 400, 4000, "invalid parameter: document_ids");
@@ -333,7 +333,8 @@ static const sim_dataset_t *dataset_of_path(const char *url) {
       (size_t)(end - url) >= sizeof(id_text))
     return NULL;
   snprintf(id_text, sizeof(id_text), "%.*s", (int)(end - url), url);
-  return sim_parse_id(id_text, &id) == 0 ? sim_world_find(sim_world, id) : NULL;
+  return coze_parse_id(id_text, &id) == 0 ? sim_world_find(sim_world, id)
+                                          : NULL;
 }
 
 static void route(struct MHD_Connection *c, const char *url, const char *method,
@@ -363,8 +364,8 @@ static void route(struct MHD_Connection *c, const char *url, const char *method,
   } else {
     uint64_t id;
     body = json_loadb(req->body, req->len, 0, NULL);
-    if (sim_parse_id(json_string_value(json_object_get(body, "dataset_id")),
-                     &id) == 0)
+    if (coze_parse_id(json_string_value(json_object_get(body, "dataset_id")),
+                      &id) == 0)
       ds = sim_world_find(sim_world, id);
   }
 

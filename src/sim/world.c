@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "coze_id.h"
+
 const char *const sim_fault_names[SIM_FAULT_KINDS] = {
     "stall",     "http_5xx",  "http_429",  "code_4100",
     "code_4013", "code_4000", "malformed", "truncated",
@@ -37,20 +39,6 @@ static uint64_t next_random(uint64_t *state) {
 
 static double uniform(uint64_t *state) {
   return (double)(next_random(state) >> 11) / 9007199254740992.0;
-}
-
-int sim_parse_id(const char *text, uint64_t *out) {
-  uint64_t v = 0;
-
-  if (text == NULL || text[0] == '\0' || strlen(text) > 20)
-    return -1;
-  for (const char *c = text; *c; c++) {
-    if (*c < '0' || *c > '9' || v > (UINT64_MAX - (uint64_t)(*c - '0')) / 10)
-      return -1;
-    v = v * 10 + (uint64_t)(*c - '0');
-  }
-  *out = v;
-  return 0;
 }
 
 static int compare_docs(const void *a, const void *b) {
@@ -250,9 +238,9 @@ static int load_id(const json_t *obj, uint64_t *id, char *text,
                    const char *where, char *err, size_t size) {
   const json_t *v = json_object_get(obj, "id");
 
-  if (!json_is_string(v) || sim_parse_id(json_string_value(v), id) != 0)
+  if (!json_is_string(v) || coze_parse_id(json_string_value(v), id) != 0)
     return fail(err, size, "%s: id must be a decimal ID in a string", where);
-  snprintf(text, 21, "%s", json_string_value(v));
+  snprintf(text, COZE_ID_MAX, "%s", json_string_value(v));
   return 0;
 }
 
@@ -268,7 +256,7 @@ static int load_doc(const json_t *obj, sim_doc_t *d, const char *where,
   double progress = 0, duration = 0, fail_at = -1, status = -1;
   double update_type = 0, interval = 0;
   uint64_t id;
-  char text[21];
+  char text[COZE_ID_MAX];
 
   if (!json_is_object(obj))
     return fail(err, size, "%s must be an object", where);

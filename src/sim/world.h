@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "coze_id.h"
+
 enum sim_fault {
   SIM_FAULT_STALL,
   SIM_FAULT_HTTP_5XX,
@@ -39,7 +41,7 @@ typedef struct sim_faults {
 
 typedef struct sim_doc {
   uint64_t id;
-  char id_text[21];
+  char id_text[COZE_ID_MAX];
   char name[64];
   char type[16];
   int64_t size;
@@ -56,7 +58,7 @@ typedef struct sim_doc {
 
 typedef struct sim_dataset {
   uint64_t id;
-  char id_text[21];
+  char id_text[COZE_ID_MAX];
   char name[64];
   sim_doc_t *docs; /* sorted by id */
   size_t docs_num;
@@ -110,8 +112,5 @@ void sim_doc_state(const sim_doc_t *d, double elapsed, sim_doc_state_t *out);
 
 /* Picks the fault for a request from a uniform draw u in [0, 1). */
 enum sim_fault sim_fault_pick(const sim_faults_t *f, double u);
-
-/* Parses a decimal 64-bit ID; returns 0 or -1. */
-int sim_parse_id(const char *text, uint64_t *out);
 
 #endif
