@@ -31,7 +31,6 @@ typedef struct parser {
   coze_dataset_t *datasets; /* the datasets of this block */
   size_t datasets_num;
   coze_dataset_t *ds; /* the dataset being read, inside <Dataset> */
-  settings_t ds_settings;
 } parser_t;
 
 enum { SCOPE_TOP = 1, SCOPE_DATASET = 2 };
@@ -106,7 +105,7 @@ static int want_integer(parser_t *p, const oconfig_item_t *ci, long min,
   return 0;
 }
 
-/* Replaces *slot with a copy of value; refuses an option given twice. */
+/* Sets *slot to a copy of value; refuses an option given twice. */
 static int set_string(parser_t *p, const oconfig_item_t *ci, char **slot,
                       const char *value) {
   if (*slot != NULL)
@@ -349,23 +348,14 @@ static int compare_strings(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Returns the index in the sorted copy of the first repeated string, or -1
- * when all differ; -2 when out of memory. *dup gets the string. */
-static int find_duplicate_name(char **names, size_t n, const char **dup) {
-  char **sorted = malloc((n ? n : 1) * sizeof(*sorted));
-  int found = -1;
-
-  if (sorted == NULL)
-    return -2;
-  memcpy(sorted, names, n * sizeof(*sorted));
-  qsort(sorted, n, sizeof(*sorted), compare_strings);
-  for (size_t i = 1; i < n && found < 0; i++)
-    if (strcmp(sorted[i - 1], sorted[i]) == 0) {
-      *dup = sorted[i];
-      found = (int)i;
-    }
-  free(sorted);
-  return found;
+/* Sorts names in place and returns the first one that appears twice, or
+ * NULL when all differ. */
+static const char *find_duplicate_name(char **names, size_t n) {
+  qsort(names, n, sizeof(*names), compare_strings);
+  for (size_t i = 1; i < n; i++)
+    if (strcmp(names[i - 1], names[i]) == 0)
+      return names[i];
+  return NULL;
 }
 
 /* Refuses a document listed twice or two documents with one instance. */
@@ -373,7 +363,7 @@ static int check_documents(parser_t *p, const coze_dataset_t *ds) {
   size_t n = ds->documents_num;
   uint64_t *ids = malloc(n * sizeof(*ids));
   char **names = malloc(n * sizeof(*names));
-  const char *dup = NULL;
+  const char *dup;
   int status = 0;
 
   if (ids == NULL || names == NULL) {
@@ -389,7 +379,7 @@ static int check_documents(parser_t *p, const coze_dataset_t *ds) {
   for (size_t i = 1; i < n && status == 0; i++)
     if (ids[i - 1] == ids[i])
       status = fail(p, NULL, "document %" PRIu64 " is listed twice", ids[i]);
-  if (status == 0 && find_duplicate_name(names, n, &dup) >= 0)
+  if (status == 0 && (dup = find_duplicate_name(names, n)) != NULL)
     status = fail(p, NULL, "two documents have the instance name \"%s\"", dup);
 
 out:
@@ -399,6 +389,7 @@ out:
 }
 
 static int opt_dataset(parser_t *p, const oconfig_item_t *ci, settings_t *s) {
+  settings_t own = {0};
   coze_dataset_t *list;
   const char *id = NULL;
   uint64_t value;
@@ -418,20 +409,19 @@ static int opt_dataset(parser_t *p, const oconfig_item_t *ci, settings_t *s) {
   snprintf(p->ds->id_text, sizeof(p->ds->id_text), "%s", id);
 
   snprintf(p->scope, sizeof(p->scope), "<Dataset \"%s\">", id);
-  memset(&p->ds_settings, 0, sizeof(p->ds_settings));
-  status = parse_children(p, ci, SCOPE_DATASET, &p->ds_settings);
+  status = parse_children(p, ci, SCOPE_DATASET, &own);
   if (status == 0 && p->ds->documents_num == 0)
     status = fail(p, NULL, "no Document is listed");
   if (status == 0)
     status = check_documents(p, p->ds);
 
-  /* The dataset keeps its own settings; they are resolved at the end. */
-  p->ds->base_url = p->ds_settings.base_url;
-  p->ds->token = p->ds_settings.token;
-  p->ds->token_file = p->ds_settings.token_file;
-  p->ds->timeout_ms = p->ds_settings.timeout_ms;
-  p->ds->batch_size = p->ds_settings.batch_size;
-  memset(&p->ds_settings, 0, sizeof(p->ds_settings));
+  /* The dataset keeps its own settings, also on error so that they are
+   * freed with it; the rest is resolved at the end of the block. */
+  p->ds->base_url = own.base_url;
+  p->ds->token = own.token;
+  p->ds->token_file = own.token_file;
+  p->ds->timeout_ms = own.timeout_ms;
+  p->ds->batch_size = own.batch_size;
 
   if (status == 0)
     snprintf(p->scope, sizeof(p->scope), "<Plugin coze>");
@@ -541,28 +531,24 @@ static int resolve_dataset(parser_t *p, coze_dataset_t *ds) {
  * dispatch under the same plugin instance. */
 static int check_dataset_instances(parser_t *p, const coze_config_t *cfg) {
   size_t n = cfg->datasets_num + p->datasets_num;
-  char **names = malloc((n ? n : 1) * sizeof(*names));
-  const char *dup = NULL;
-  int found;
+  char **names = malloc(n * sizeof(*names));
+  const char *dup;
+  int status = 0;
 
+  snprintf(p->scope, sizeof(p->scope), "<Plugin coze>");
   if (names == NULL)
     return fail(p, NULL, "out of memory");
   for (size_t i = 0; i < cfg->datasets_num; i++)
     names[i] = cfg->datasets[i].instance;
   for (size_t i = 0; i < p->datasets_num; i++)
     names[cfg->datasets_num + i] = p->datasets[i].instance;
-  found = find_duplicate_name(names, n, &dup);
+  if ((dup = find_duplicate_name(names, n)) != NULL)
+    status = fail(p, NULL,
+                  "two datasets have the Instance \"%s\" (a dataset without "
+                  "Instance is named by its ID)",
+                  dup);
   free(names);
-
-  snprintf(p->scope, sizeof(p->scope), "<Plugin coze>");
-  if (found == -2)
-    return fail(p, NULL, "out of memory");
-  if (found >= 0)
-    return fail(p, NULL,
-                "two datasets have the Instance \"%s\" (a dataset without "
-                "Instance is named by its ID)",
-                dup);
-  return 0;
+  return status;
 }
 
 static int resolve_block(parser_t *p, const coze_config_t *cfg) {
@@ -612,7 +598,6 @@ out:
     dataset_free(&p.datasets[i]);
   free(p.datasets);
   settings_free(&p.top);
-  settings_free(&p.ds_settings);
   return status;
 }
 
