@@ -33,10 +33,16 @@ typedef struct coze_failure {
   char logid[128];
 } coze_failure_t;
 
+/* What the plugin remembers of a document between reads. */
+typedef struct coze_doc_state {
+  uint32_t seen; /* the read that last reported it */
+  bool missing;  /* absent from its last answer; logged once */
+} coze_doc_state_t;
+
 typedef struct coze_state {
   coze_dataset_t *ds;
-  size_t *by_id;  /* document indexes sorted by ID, for the answer lookup */
-  uint32_t *seen; /* per document: the read that last reported it */
+  size_t *by_id; /* document indexes sorted by ID, for the answer lookup */
+  coze_doc_state_t *docs; /* in the dataset's order */
 
   /* This read. */
   unsigned requests;
@@ -110,8 +116,8 @@ static int coze_state_init(coze_state_t *st, coze_dataset_t *ds) {
 
   st->ds = ds;
   st->by_id = calloc(n, sizeof(*st->by_id));
-  st->seen = calloc(n, sizeof(*st->seen));
-  if (st->by_id == NULL || st->seen == NULL)
+  st->docs = calloc(n, sizeof(*st->docs));
+  if (st->by_id == NULL || st->docs == NULL)
     return -1;
   for (size_t i = 0; i < n; i++)
     st->by_id[i] = i;
@@ -150,7 +156,7 @@ static void coze_free_all(void) {
   coze_http = NULL;
   for (size_t i = 0; coze_states != NULL && i < coze_cfg.datasets_num; i++) {
     free(coze_states[i].by_id);
-    free(coze_states[i].seen);
+    free(coze_states[i].docs);
   }
   free(coze_states);
   coze_states = NULL;
@@ -293,19 +299,20 @@ static void coze_check_missing(coze_state_t *st, const coze_batch_t *b) {
   const coze_dataset_t *ds = st->ds;
 
   for (size_t i = b->first; i < b->first + b->count; i++) {
-    coze_document_t *doc = &ds->documents[i];
-    bool seen = st->seen[i] == coze_read_number;
+    const coze_document_t *doc = &ds->documents[i];
+    coze_doc_state_t *state = &st->docs[i];
+    bool seen = state->seen == coze_read_number;
 
-    if (seen && doc->missing)
+    if (seen && state->missing)
       INFO("coze plugin: dataset \"%s\": document %s (\"%s\") is reported "
            "again",
            ds->instance, doc->id_text, doc->instance);
-    else if (!seen && !doc->missing &&
+    else if (!seen && !state->missing &&
              st->missing_logged++ < COZE_MISSING_LOG_MAX)
       WARNING("coze plugin: dataset \"%s\": document %s (\"%s\") is missing "
               "from the answer; not dispatched until it is reported",
               ds->instance, doc->id_text, doc->instance);
-    doc->missing = !seen;
+    state->missing = !seen;
   }
 }
 
@@ -326,7 +333,7 @@ static void coze_on_done(coze_transfer_t *t, void *ctx) {
 
     if (at < 0)
       continue;
-    st->seen[at] = coze_read_number;
+    st->docs[at].seen = coze_read_number;
     coze_dispatch_document(st->ds, &st->ds->documents[at], p);
   }
   coze_check_missing(st, b);
@@ -386,8 +393,7 @@ static int coze_read(user_data_t *ud) {
     coze_states[i].failed = 0;
     coze_states[i].missing_logged = 0;
   }
-  coze_http_run(coze_http, interval_ms > 0 ? interval_ms : 10000, coze_on_done,
-                NULL);
+  coze_http_run(coze_http, interval_ms, coze_on_done, NULL);
   for (size_t i = 0; i < coze_cfg.datasets_num; i++)
     coze_finish_dataset(&coze_states[i]);
 

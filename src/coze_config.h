@@ -23,7 +23,6 @@ typedef struct coze_document {
   uint64_t id;
   char id_text[COZE_ID_MAX];
   char *instance; /* the type instance: the alias, else id_text */
-  bool missing;   /* absent from the last answer; logged once */
 } coze_document_t;
 
 typedef struct coze_dataset {

@@ -1,6 +1,7 @@
 /* Maps the API's fields onto stock collectd types, so every writer
  * (Graphite, InfluxDB, Prometheus) works without an extra types.db:
  * host/coze-<dataset>/<type>-<document>. */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "collectd/core/daemon/plugin.h"
@@ -10,24 +11,17 @@
 static const struct {
   unsigned flag;
   const char *type;
+  size_t offset; /* of the field in coze_progress_t */
 } coze_fields[] = {
-    {COZE_HAS_PROGRESS, "percent"},
-    {COZE_HAS_STATUS, "gauge"},
-    {COZE_HAS_SIZE, "bytes"},
-    {COZE_HAS_REMAINING, "timeleft"},
+    {COZE_HAS_PROGRESS, "percent", offsetof(coze_progress_t, progress)},
+    {COZE_HAS_STATUS, "gauge", offsetof(coze_progress_t, status)},
+    {COZE_HAS_SIZE, "bytes", offsetof(coze_progress_t, size)},
+    {COZE_HAS_REMAINING, "timeleft", offsetof(coze_progress_t, remaining_time)},
 };
 
-static gauge_t field_value(const coze_progress_t *p, unsigned flag) {
-  switch (flag) {
-  case COZE_HAS_PROGRESS:
-    return (gauge_t)p->progress;
-  case COZE_HAS_STATUS:
-    return (gauge_t)p->status;
-  case COZE_HAS_SIZE:
-    return (gauge_t)p->size;
-  default:
-    return (gauge_t)p->remaining_time;
-  }
+static gauge_t field_value(const coze_progress_t *p, size_t offset) {
+  const int64_t *field = (const int64_t *)((const char *)p + offset);
+  return (gauge_t)*field;
 }
 
 int coze_dispatch_document(const coze_dataset_t *ds, const coze_document_t *doc,
@@ -45,7 +39,7 @@ int coze_dispatch_document(const coze_dataset_t *ds, const coze_document_t *doc,
   for (size_t i = 0; i < sizeof(coze_fields) / sizeof(coze_fields[0]); i++) {
     if (!(p->fields & coze_fields[i].flag))
       continue;
-    value.gauge = field_value(p, coze_fields[i].flag);
+    value.gauge = field_value(p, coze_fields[i].offset);
     snprintf(vl.type, sizeof(vl.type), "%s", coze_fields[i].type);
     if (plugin_dispatch_values(&vl) == 0)
       n++;
