@@ -192,24 +192,38 @@ static int get_text(const json_t *obj, const char *key, char *dst,
   return 0;
 }
 
+/* Reads an optional number of milliseconds; marks it given in f->set. */
+static int get_ms(const json_t *obj, const char *key, int *slot, unsigned flag,
+                  sim_faults_t *f, const char *at, char *err, size_t size) {
+  double v = -1;
+
+  if (get_number(obj, key, 0, 600000, &v, at, err, size) != 0)
+    return -1;
+  if (v >= 0) {
+    *slot = (int)v;
+    f->set |= flag;
+  }
+  return 0;
+}
+
 static int load_faults(const json_t *obj, sim_faults_t *f, const char *where,
                        char *err, size_t size) {
-  static const char *const keys[] = {"latency_ms", "jitter_ms", "stall",
-                                     "http_5xx",   "http_429",  "code_4100",
-                                     "code_4013",  "code_4000", "malformed",
-                                     "truncated",  NULL};
+  const char *keys[SIM_FAULT_KINDS + 3] = {"latency_ms", "jitter_ms"};
   char at[160];
-  double v;
 
   if (obj == NULL)
     return 0;
   snprintf(at, sizeof(at), "%s.faults", where);
   if (!json_is_object(obj))
     return fail(err, size, "%s must be an object", at);
+  for (int k = 0; k < SIM_FAULT_KINDS; k++)
+    keys[2 + k] = sim_fault_names[k];
   if (check_keys(obj, keys, at, err, size) != 0)
     return -1;
+
   for (int k = 0; k < SIM_FAULT_KINDS; k++) {
-    v = -1;
+    double v = -1;
+
     if (get_number(obj, sim_fault_names[k], 0, 1, &v, at, err, size) != 0)
       return -1;
     if (v >= 0) {
@@ -217,20 +231,11 @@ static int load_faults(const json_t *obj, sim_faults_t *f, const char *where,
       f->set |= 1u << k;
     }
   }
-  v = -1;
-  if (get_number(obj, "latency_ms", 0, 600000, &v, at, err, size) != 0)
+  if (get_ms(obj, "latency_ms", &f->latency_ms, SIM_SET_LATENCY, f, at, err,
+             size) != 0 ||
+      get_ms(obj, "jitter_ms", &f->jitter_ms, SIM_SET_JITTER, f, at, err,
+             size) != 0)
     return -1;
-  if (v >= 0) {
-    f->latency_ms = (int)v;
-    f->set |= SIM_SET_LATENCY;
-  }
-  v = -1;
-  if (get_number(obj, "jitter_ms", 0, 600000, &v, at, err, size) != 0)
-    return -1;
-  if (v >= 0) {
-    f->jitter_ms = (int)v;
-    f->set |= SIM_SET_JITTER;
-  }
   return 0;
 }
 
