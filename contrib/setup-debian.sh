@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages="build-essential autoconf automake libtool pkg-config
   collectd-core collectd-dev libcurl4-openssl-dev libjansson-dev
-  libmicrohttpd-dev check valgrind clang-format rrdtool curl"
+  libmicrohttpd-dev check valgrind clang-format rrdtool"
 
 missing=
 for p in $packages; do
